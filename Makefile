@@ -1,0 +1,34 @@
+# Two commands for a fresh machine with Python 3.11: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+
+.PHONY: run test lint checkpoints clean
+
+$(VENV)/.app: requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) -r requirements.txt
+	$(PIP) --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.app requirements-dev.txt
+	$(PIP) -r requirements-dev.txt
+	touch $@
+
+## Set up (first time) and start the app on http://localhost:8501
+run: $(VENV)/.app
+	$(VENV)/bin/streamlit run app.py
+
+## Set up (first time) and run lint plus every test
+test: $(VENV)/.dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest
+
+## Retrain the shipped checkpoints in checkpoints/ (CPU, a few minutes each, reproducible)
+checkpoints: $(VENV)/.app
+	bash scripts/train_checkpoints.sh
+
+clean:
+	rm -rf runs/ship .pytest_cache .ruff_cache

@@ -1,0 +1,283 @@
+"""Checkpoints that rebuild themselves: safetensors weights plus a JSON sidecar.
+
+A checkpoint named ``runs/x/checkpoint`` is up to three files:
+``checkpoint.json`` (model name, config, dataset, step, history, file hashes),
+``checkpoint.safetensors`` (the model's weights) and, for runs that can resume,
+``checkpoint.state.safetensors`` (optimizer moments and RNG states; the optimizers' plain
+settings sit in the sidecar). Nothing is pickled, so loading a file never runs code in it.
+Every file is written to a temporary name and renamed into place, the sidecar last.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from gen_core import __version__
+from gen_core.models import MODELS, GenerativeModel, build_model
+
+FORMAT = "gen_core-checkpoint"
+FORMAT_VERSION = 1
+MAX_SIDECAR_BYTES = 50_000_000
+
+
+class CheckpointError(ValueError):
+    """A file is not a usable gen_core checkpoint; the message says why."""
+
+
+@dataclass
+class CheckpointInfo:
+    """Everything the sidecar says, without loading any weights."""
+
+    path: Path
+    model: str
+    family: str
+    config: dict[str, Any]
+    step: int
+    epoch: int
+    created: str
+    library_version: str
+    dataset: dict[str, Any] = field(default_factory=dict)
+    train: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def has_training_state(self) -> bool:
+        return bool(self.raw.get("training_state"))
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in files_of(self.path) if p.exists())
+
+
+@dataclass
+class TrainingState:
+    """What resuming needs beyond the weights: tensors (optimizer moments, RNG) and plain values."""
+
+    tensors: dict[str, torch.Tensor]
+    meta: dict[str, Any]
+
+
+@dataclass
+class Checkpoint:
+    model: GenerativeModel
+    info: CheckpointInfo
+
+
+def stem_of(path: str | Path) -> Path:
+    """Accept a checkpoint's stem or any of its files and return the stem."""
+    path = Path(path)
+    for suffix in (".state.safetensors", ".safetensors", ".json"):
+        if path.name.endswith(suffix):
+            return path.with_name(path.name[: -len(suffix)])
+    return path
+
+
+def files_of(stem: Path) -> tuple[Path, Path, Path]:
+    """(sidecar, weights, training state) paths of a checkpoint stem."""
+    return (stem.with_name(stem.name + ".json"), stem.with_name(stem.name + ".safetensors"),
+            stem.with_name(stem.name + ".state.safetensors"))  # fmt: skip
+
+
+def save_checkpoint(
+    path: str | Path,
+    model: GenerativeModel,
+    *,
+    step: int = 0,
+    epoch: int = 0,
+    dataset: dict[str, Any] | None = None,
+    train: dict[str, Any] | None = None,
+    history: list[dict[str, Any]] | None = None,
+    training_state: TrainingState | None = None,
+) -> Path:
+    """Write a checkpoint atomically and return its stem."""
+    stem = stem_of(path)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    sidecar, weights, state_file = files_of(stem)
+    weights_state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    _atomic_write(weights, lambda tmp: save_file(weights_state, str(tmp)))
+    meta: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "library_version": __version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": model.name,
+        "family": model.family,
+        "config": dataclasses.asdict(model.config),  # type: ignore[call-overload]
+        "weights": {"file": weights.name, "sha256": _sha256(weights)},
+        "training_state": None,
+        "step": step,
+        "epoch": epoch,
+        "dataset": dataset or {},
+        "train": train or {},
+        "history": history or [],
+    }
+    if training_state is not None:
+        tensors = {k: v.detach().cpu().contiguous() for k, v in training_state.tensors.items()}
+        _atomic_write(state_file, lambda tmp: save_file(tensors, str(tmp)))
+        meta["training_state"] = {
+            "file": state_file.name,
+            "sha256": _sha256(state_file),
+            **training_state.meta,
+        }
+    elif state_file.exists():
+        state_file.unlink()
+    _atomic_write(sidecar, lambda tmp: tmp.write_text(json.dumps(meta, indent=1)))
+    return stem
+
+
+def read_info(path: str | Path) -> CheckpointInfo:
+    """Read and check a checkpoint's sidecar; raise :class:`CheckpointError` if it is not one."""
+    stem = stem_of(path)
+    sidecar = files_of(stem)[0]
+    if not sidecar.is_file():
+        raise CheckpointError(
+            f"{sidecar} not found: a checkpoint needs its JSON sidecar beside the weights"
+        )
+    if sidecar.stat().st_size > MAX_SIDECAR_BYTES:
+        raise CheckpointError(f"{sidecar} is too large to be a checkpoint sidecar")
+    try:
+        meta = json.loads(sidecar.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CheckpointError(f"{sidecar} is not valid JSON: {err}") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(
+            f'{sidecar} is not a gen_core checkpoint (no \'"format": "{FORMAT}"\')'
+        )
+    if meta.get("format_version", 0) > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{sidecar} was written by a newer gen_core (format {meta['format_version']}); upgrade to load it"
+        )
+    if meta.get("model") not in MODELS:
+        raise CheckpointError(f"{sidecar} names an unknown model {meta.get('model')!r}")
+    try:
+        return CheckpointInfo(
+            path=stem, model=meta["model"], family=meta["family"], config=dict(meta["config"]),
+            step=int(meta["step"]), epoch=int(meta["epoch"]), created=str(meta["created"]),
+            library_version=str(meta["library_version"]), dataset=dict(meta.get("dataset") or {}),
+            train=dict(meta.get("train") or {}), history=list(meta.get("history") or []), raw=meta,
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError) as err:
+        raise CheckpointError(f"{sidecar} is missing or has a bad field: {err}") from None
+
+
+def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
+    """Rebuild the model from the sidecar alone and load its weights, in eval mode."""
+    info = read_info(path)
+    try:
+        model = build_model(info.model, info.config)
+    except (TypeError, ValueError) as err:
+        raise CheckpointError(
+            f"{info.path}: its config does not fit model {info.model!r}: {err}"
+        ) from None
+    weights = _load_tensors(files_of(info.path)[1], info.raw["weights"].get("sha256"), device)
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as err:
+        raise CheckpointError(
+            f"{info.path}: weights do not match the {info.model} config: {err}"
+        ) from None
+    return Checkpoint(model.to(device).eval(), info)
+
+
+def load_training_state(info: CheckpointInfo, device: str | torch.device = "cpu") -> TrainingState:
+    """The optimizer and RNG state saved beside a run's checkpoint, for resuming it."""
+    entry = info.raw.get("training_state")
+    if not entry:
+        raise CheckpointError(
+            f"{info.path} holds weights only (no optimizer state) and cannot be resumed exactly"
+        )
+    tensors = _load_tensors(files_of(info.path)[2], entry.get("sha256"), device)
+    return TrainingState(tensors, {k: v for k, v in entry.items() if k not in ("file", "sha256")})
+
+
+def list_checkpoints(*folders: str | Path) -> list[CheckpointInfo]:
+    """Every valid checkpoint below the folders, newest first; other JSON files are passed over."""
+    found: list[CheckpointInfo] = []
+    for folder in folders:
+        for sidecar in sorted(Path(folder).rglob("*.json")):
+            try:
+                found.append(read_info(sidecar))
+            except CheckpointError:
+                continue
+    return sorted(found, key=lambda i: i.created, reverse=True)
+
+
+def optimizer_state(opt: torch.optim.Optimizer, prefix: str) -> TrainingState:
+    """Split an optimizer's state into tensors and plain JSON values, so no pickle is needed."""
+    sd = opt.state_dict()
+    tensors: dict[str, torch.Tensor] = {}
+    scalars: dict[str, Any] = {}
+    for idx, entry in sd["state"].items():
+        for key, value in entry.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"{prefix}.{idx}.{key}"] = value
+            else:
+                scalars[f"{idx}.{key}"] = value
+    return TrainingState(tensors, {"param_groups": sd["param_groups"], "scalars": scalars})
+
+
+def restore_optimizer(opt: torch.optim.Optimizer, prefix: str, state: TrainingState) -> None:
+    """Inverse of :func:`optimizer_state`: tensors named ``prefix.idx.key`` plus the plain values."""
+    meta = state.meta["optimizers"][prefix]
+    per_param: dict[int, dict[str, Any]] = {}
+    for name, value in state.tensors.items():
+        head, _, rest = name.partition(".")
+        if head == prefix:
+            idx, key = rest.split(".", 1)
+            per_param.setdefault(int(idx), {})[key] = value
+    for name, value in meta["scalars"].items():
+        idx, key = name.split(".", 1)
+        per_param.setdefault(int(idx), {})[key] = value
+    try:
+        opt.load_state_dict({"state": per_param, "param_groups": meta["param_groups"]})
+    except (ValueError, KeyError) as err:
+        raise CheckpointError(
+            f"optimizer state {prefix!r} does not fit this model: {err}"
+        ) from None
+
+
+def _load_tensors(
+    file: Path, sha256: str | None, device: str | torch.device
+) -> dict[str, torch.Tensor]:
+    if not file.is_file():
+        raise CheckpointError(f"{file} not found: the sidecar points to it")
+    if sha256 and _sha256(file) != sha256:
+        raise CheckpointError(
+            f"{file} does not match its sidecar (hash differs): a torn or replaced file"
+        )
+    try:
+        return load_file(str(file), device=str(device))
+    except Exception as err:  # safetensors raises its own error types for a corrupt header
+        raise CheckpointError(f"{file} is not a valid safetensors file: {err}") from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,207 @@
+"""``python -m gen_core``: train, list, sample and export from a terminal or a subprocess.
+
+The app launches training as this CLI, so a run folder is the whole contract: the
+events in ``events.jsonl``, sample grids in ``samples/``, and ``checkpoint.*``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import signal
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from gen_core import checkpoints as ckpt
+from gen_core.data import DATASETS, DatasetUnavailable, load_dataset
+from gen_core.device import resolve_device, seed_everything
+from gen_core.events import Event, RunLog
+from gen_core.images import save_grid
+from gen_core.models import MODELS, build_model
+from gen_core.options import add_options, build
+from gen_core.training import config_for, make_trainer
+
+STOP_FILE = "STOP"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="python -m gen_core", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "train",
+        help="train a model into a run folder (see `train --model NAME --help`)",
+        add_help=False,
+    )
+    lister = commands.add_parser("list", help="list checkpoints with their metadata")
+    lister.add_argument("folders", nargs="*", default=["checkpoints", "runs"])
+    sampler = commands.add_parser("sample", help="write a grid of samples from a checkpoint")
+    sampler.add_argument("checkpoint")
+    sampler.add_argument("--out", required=True, help="PNG file to write")
+    sampler.add_argument("-n", type=int, default=64, help="number of samples")
+    sampler.add_argument("--seed", type=int, default=0)
+    exporter = commands.add_parser(
+        "export", help="copy a checkpoint's model (weights + sidecar, no optimizer state)"
+    )
+    exporter.add_argument("checkpoint")
+    exporter.add_argument("dest", help="stem of the new checkpoint, e.g. checkpoints/dcgan")
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "train":
+        return train(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        return {"list": list_command, "sample": sample_command, "export": export_command}[
+            args.command
+        ](args)
+    except ckpt.CheckpointError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+def train_parser(model: str | None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m gen_core train",
+        description="Train a model; writes OUT/events.jsonl, OUT/samples/*.png and OUT/checkpoint.*. Create OUT/STOP or send SIGTERM to stop (it saves first).",
+    )
+    parser.add_argument(
+        "--model", choices=list(MODELS), help="model to train (not needed with --resume)"
+    )
+    parser.add_argument("--out", required=True, help="run folder to write")
+    parser.add_argument(
+        "--resume", help="checkpoint to continue from; its settings are kept unless given again"
+    )
+    if model:
+        config_cls, model_cls = MODELS[model]
+        add_options(parser, config_cls, f"{model} model options")
+        add_options(
+            parser, config_for(model_cls.family), f"{model_cls.family.upper()} training options"
+        )
+    return parser
+
+
+def train(argv: list[str]) -> int:
+    first, _ = train_parser(None).parse_known_args(
+        [a for a in argv if a not in ("-h", "--help")] + ["--out", "-"] * ("--out" not in argv)
+    )
+    resumed = ckpt.read_info(first.resume) if first.resume else None
+    model_name = resumed.model if resumed else first.model
+    if model_name is None:
+        train_parser(None).error("--model is required (or --resume a checkpoint)")
+    args = vars(train_parser(model_name).parse_args(argv))
+    out = Path(args["out"])
+    model_cls = MODELS[model_name][1]
+    if "dataset" in args and args["dataset"] not in DATASETS:
+        train_parser(model_name).error(f"--dataset must be one of {', '.join(DATASETS)}")
+    config = build(config_for(model_cls.family), args, resumed.train if resumed else None)
+    model_config = build(
+        MODELS[model_name][0], {} if resumed else args, resumed.config if resumed else None
+    )
+    log = RunLog(out)
+    try:
+        return _train(model_name, model_config, config, log, out, resumed)
+    except (DatasetUnavailable, ckpt.CheckpointError, ValueError) as err:
+        log(Event("failed", 0, {"reason": str(err)}))
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except Exception as err:
+        log(Event("failed", 0, {"reason": f"{type(err).__name__}: {err}"}))
+        traceback.print_exc()
+        return 1
+    finally:
+        log.close()
+
+
+def _train(
+    model_name: str,
+    model_config: Any,
+    config: Any,
+    log: RunLog,
+    out: Path,
+    resumed: ckpt.CheckpointInfo | None,
+) -> int:
+    resolve_device(config.device)  # fail early, before loading data, on a device that is not here
+    dataset = load_dataset(config.dataset)
+    seed_everything(config.seed)
+    model = build_model(model_name, model_config)
+    callbacks: list[Any] = [log]
+    progress = _progress_bar() if sys.stderr.isatty() else None
+    if progress:
+        callbacks.append(progress)
+    trainer = make_trainer(
+        model, dataset.train.images, config, callbacks=callbacks,
+        dataset_info=dataclasses.asdict(dataset.info), checkpoint_path=out / "checkpoint",
+    )  # fmt: skip
+    if resumed:
+        trainer.resume(resumed.path)
+    stop = {"asked": False}
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.update(asked=True))
+    outcome = trainer.run(should_stop=lambda: stop["asked"] or (out / STOP_FILE).exists())
+    if progress:
+        progress.close()
+    print(f"{outcome} at step {trainer.step}; run folder: {out}", file=sys.stderr)
+    return 1 if outcome == "failed" else 0
+
+
+class _progress_bar:  # noqa: N801 - used like a function
+    """A terminal progress bar fed by step events (tqdm, only when stderr is a terminal)."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(unit="step", dynamic_ncols=True)
+
+    def __call__(self, event: Event) -> None:
+        if event.type == "start":
+            self.bar.reset(total=event.data["total_steps"])
+            self.bar.update(event.step)
+        elif event.type == "step":
+            self.bar.update(event.step - self.bar.n)
+            shown = {
+                k: f"{v:.3g}"
+                for k, v in event.data.items()
+                if k.startswith(("loss", "d_", "recon", "kl"))
+            }
+            self.bar.set_postfix(shown, refresh=False)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def list_command(args: argparse.Namespace) -> int:
+    infos = ckpt.list_checkpoints(*[f for f in args.folders if Path(f).is_dir()])
+    if not infos:
+        print(f"no checkpoints in {', '.join(args.folders)}")
+        return 0
+    print(
+        f"{'checkpoint':<40} {'model':<9} {'step':>6} {'epoch':>5} {'dataset':<14} {'size':>8}  created"
+    )
+    for info in infos:
+        size = f"{info.size_bytes() / 1e6:.1f} MB"
+        print(
+            f"{str(info.path):<40} {info.model:<9} {info.step:>6} {info.epoch:>5} {info.dataset.get('name', '?'):<14} {size:>8}  {info.created}"
+        )
+    return 0
+
+
+def sample_command(args: argparse.Namespace) -> int:
+    model = ckpt.load_checkpoint(args.checkpoint).model
+    with torch.inference_mode():
+        z = model.sample_latent(args.n, generator=torch.Generator().manual_seed(args.seed))
+        save_grid(model.generate(z), args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    loaded = ckpt.load_checkpoint(args.checkpoint)
+    info = loaded.info
+    stem = ckpt.save_checkpoint(args.dest, loaded.model, step=info.step, epoch=info.epoch,
+                                dataset=info.dataset, train=info.train, history=info.history)  # fmt: skip
+    print(f"exported {info.path} to {stem}")
+    return 0

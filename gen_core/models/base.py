@@ -1,0 +1,94 @@
+"""What every model answers, so pages and trainers need not know which one they hold.
+
+All models map latents of shape (N, latent_dim) to images (N, 1, 28, 28) in [0, 1]
+through :meth:`generate`; GANs add a discriminator, VAEs an encoder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+
+class GenerativeModel(nn.Module):
+    """Common surface: a name, a family, a config, a latent size and ``generate``."""
+
+    name: ClassVar[str]
+    family: ClassVar[str]
+    config: object
+
+    @property
+    def latent_dim(self) -> int:
+        raise NotImplementedError
+
+    def sample_latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Draws from the prior N(0, I) on the model's device."""
+        device = next(self.parameters()).device
+        return torch.randn(n, self.latent_dim, generator=generator, device=device)
+
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        """Images in [0, 1] for latents ``z``."""
+        raise NotImplementedError
+
+
+class GAN(GenerativeModel):
+    """A generator ``G`` (z -> image in [-1, 1]) and a discriminator ``D`` (image -> logit)."""
+
+    family = "gan"
+    G: nn.Module
+    D: nn.Module
+
+    @property
+    def latent_dim(self) -> int:
+        return self.config.nz  # type: ignore[attr-defined]
+
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        return (self.G(z) + 1) / 2
+
+
+@dataclass
+class VAEOutput:
+    """Decoder logits (Bernoulli) and the posterior q(z|x) = N(mu, exp(logvar)) with its sample."""
+
+    logits: torch.Tensor
+    mu: torch.Tensor
+    logvar: torch.Tensor
+    z: torch.Tensor
+
+
+def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """z = mu + sigma * eps with eps ~ N(0, I): the sample stays differentiable in mu and sigma."""
+    return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+
+
+class VAE(GenerativeModel):
+    """An encoder to (mu, log-variance) and a decoder to Bernoulli logits over pixels."""
+
+    family = "vae"
+
+    @property
+    def latent_dim(self) -> int:
+        return self.config.latent_dim  # type: ignore[attr-defined]
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mu, logvar) for images ``x`` in [0, 1]."""
+        raise NotImplementedError
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Pixel logits (N, 1, 28, 28)."""
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor) -> VAEOutput:
+        mu, logvar = self.encode(x)
+        z = reparameterize(mu, logvar)
+        return VAEOutput(self.decode(z), mu, logvar, z)
+
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.decode(z))
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        """Decode the posterior mean: the model's best guess of ``x``, with no sampling noise."""
+        return self.generate(self.encode(x)[0])

@@ -1,0 +1,77 @@
+"""DCGAN (Radford et al., 2016) sized for 28x28: strided (transposed) convolutions, batch norm, no pooling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from gen_core.models.base import GAN
+
+
+@dataclass
+class DCGANConfig:
+    nz: int = 64  # latent size
+    ngf: int = 32  # generator feature maps at the last hidden layer
+    ndf: int = 32  # discriminator feature maps at the first layer
+    d_batch_norm: bool = True  # batch norm in D (turn off for wgan-gp: the penalty is per sample)
+    d_dropout: float = 0.0  # dropout in D after each hidden layer
+
+
+class Generator(nn.Module):
+    def __init__(self, cfg: DCGANConfig) -> None:
+        super().__init__()
+        ngf = cfg.ngf
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(cfg.nz, ngf * 4, 7, 1, 0, bias=False),  # (ngf*4) x 7 x 7
+            nn.BatchNorm2d(ngf * 4),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False),  # (ngf*2) x 14 x 14
+            nn.BatchNorm2d(ngf * 2),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 2, 1, 4, 2, 1),  # 1 x 28 x 28
+            nn.Tanh(),
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.view(len(z), -1, 1, 1))
+
+
+class Discriminator(nn.Module):
+    def __init__(self, cfg: DCGANConfig) -> None:
+        super().__init__()
+        ndf = cfg.ndf
+        self.net = nn.Sequential(
+            nn.Conv2d(1, ndf, 4, 2, 1),  # ndf x 14 x 14
+            nn.LeakyReLU(0.2, True),
+            nn.Dropout(cfg.d_dropout),
+            nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=not cfg.d_batch_norm),  # (ndf*2) x 7 x 7
+            nn.BatchNorm2d(ndf * 2) if cfg.d_batch_norm else nn.Identity(),
+            nn.LeakyReLU(0.2, True),
+            nn.Dropout(cfg.d_dropout),
+            nn.Conv2d(ndf * 2, 1, 7, 1, 0),  # 1 x 1 x 1: the logit
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).flatten()
+
+
+def _init_weights(m: nn.Module) -> None:
+    """N(0, 0.02) convolutions and N(1, 0.02) batch-norm scales, as in the DCGAN paper."""
+    if isinstance(m, nn.Conv2d | nn.ConvTranspose2d):
+        nn.init.normal_(m.weight, 0.0, 0.02)
+    elif isinstance(m, nn.BatchNorm2d):
+        nn.init.normal_(m.weight, 1.0, 0.02)
+        nn.init.zeros_(m.bias)
+
+
+class DCGAN(GAN):
+    name = "dcgan"
+
+    def __init__(self, config: DCGANConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.G = Generator(config)
+        self.D = Discriminator(config)
+        self.apply(_init_weights)

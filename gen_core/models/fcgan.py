@@ -1,0 +1,59 @@
+"""The fully connected GAN of Goodfellow et al. (2014): MLPs for both G and D."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from gen_core.models.base import GAN
+
+
+@dataclass
+class FCGANConfig:
+    nz: int = 64  # latent size
+    width: int = 128  # G hidden widths are width, 2*width, 4*width; D mirrors them
+    g_batch_norm: bool = True  # batch norm after each hidden layer of G
+    d_dropout: float = 0.3  # dropout in D: a remedy for a discriminator that wins too fast
+
+
+class Generator(nn.Module):
+    def __init__(self, cfg: FCGANConfig) -> None:
+        super().__init__()
+        widths = [cfg.nz, cfg.width, 2 * cfg.width, 4 * cfg.width]
+        layers: list[nn.Module] = []
+        for w_in, w_out in zip(widths, widths[1:], strict=False):
+            layers.append(nn.Linear(w_in, w_out, bias=not cfg.g_batch_norm))
+            if cfg.g_batch_norm:
+                layers.append(nn.BatchNorm1d(w_out))
+            layers.append(nn.LeakyReLU(0.2))
+        layers += [nn.Linear(widths[-1], 784), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z).view(-1, 1, 28, 28)  # 1 x 28 x 28 in [-1, 1]
+
+
+class Discriminator(nn.Module):
+    def __init__(self, cfg: FCGANConfig) -> None:
+        super().__init__()
+        widths = [784, 4 * cfg.width, 2 * cfg.width, cfg.width]
+        layers: list[nn.Module] = []
+        for w_in, w_out in zip(widths, widths[1:], strict=False):
+            layers += [nn.Linear(w_in, w_out), nn.LeakyReLU(0.2), nn.Dropout(cfg.d_dropout)]
+        layers.append(nn.Linear(widths[-1], 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.flatten(1)).squeeze(1)  # one logit per image
+
+
+class FCGAN(GAN):
+    name = "fcgan"
+
+    def __init__(self, config: FCGANConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.G = Generator(config)
+        self.D = Discriminator(config)

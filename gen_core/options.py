@@ -1,0 +1,59 @@
+"""Config dataclasses as command-line options: every field becomes ``--field-name``.
+
+The help text of an option is the comment written beside its field, so a config class is
+documented once, where it is declared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import inspect
+import re
+import typing
+from typing import Any
+
+from gen_core.models import coerce
+
+_FIELD_COMMENT = re.compile(r"^\s*(\w+)\s*:[^#]*#\s*(.+)$")
+
+
+def field_comments(cls: type) -> dict[str, str]:
+    """The ``# comment`` beside each field in the class source (and its bases')."""
+    comments: dict[str, str] = {}
+    for klass in reversed(cls.__mro__[:-1]):
+        try:
+            source = inspect.getsource(klass)
+        except (OSError, TypeError):
+            continue
+        for line in source.splitlines():
+            match = _FIELD_COMMENT.match(line)
+            if match:
+                comments[match.group(1)] = match.group(2).strip()
+    return comments
+
+
+def add_options(parser: argparse.ArgumentParser | Any, cls: type, title: str) -> None:
+    """Add one option per field of ``cls``; an option not given stays out of the namespace."""
+    group = parser.add_argument_group(title)
+    hints = typing.get_type_hints(cls)
+    comments = field_comments(cls)
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        default = f.default
+        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+        extra: dict[str, Any] = {"nargs": "?", "const": True} if hint is bool else {}
+        group.add_argument(
+            "--" + f.name.replace("_", "-"), dest=f.name, default=argparse.SUPPRESS,
+            type=lambda v, h=hint: coerce(h, v), metavar=f.name.upper(),
+            help=f"{comments.get(f.name, '')} (default: {shown})".strip(), **extra,
+        )  # fmt: skip
+
+
+def build(cls: type, given: dict[str, Any], base: dict[str, Any] | None = None) -> Any:
+    """An instance of ``cls``: its defaults, overridden by ``base`` (e.g. a checkpoint's), then by ``given``."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    values = {k: v for k, v in (base or {}).items() if k in names}
+    values.update({k: v for k, v in given.items() if k in names})
+    hints = typing.get_type_hints(cls)
+    return cls(**{k: coerce(hints[k], v) for k, v in values.items()})

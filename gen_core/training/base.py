@@ -1,0 +1,213 @@
+"""The step loop every trainer shares: logging, samples, checkpoints, stop, NaN guard, resume.
+
+Subclasses supply one optimisation step and their sample grid; the loop turns those into
+events and files. It syncs with the device only at log, sample and checkpoint steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from gen_core import checkpoints as ckpt
+from gen_core.data import BatchStream
+from gen_core.device import autocast, describe_device, resolve_device, rng_state, set_rng_state
+from gen_core.events import Callback, Event
+from gen_core.models import GenerativeModel
+from gen_core.training.config import TrainConfig
+
+FIXED_SAMPLES = 64
+
+
+class Trainer:
+    """Runs a model's training for ``config`` on ``images`` and reports :class:`Event` objects."""
+
+    optimizers: dict[str, torch.optim.Optimizer]
+    images_per_step: int
+
+    def __init__(
+        self,
+        model: GenerativeModel,
+        images: torch.Tensor,
+        config: TrainConfig,
+        *,
+        dataset_info: dict[str, Any] | None = None,
+        callbacks: Iterable[Callback] = (),
+        checkpoint_path: str | Path | None = None,
+    ) -> None:
+        self.config = config
+        self.device = resolve_device(config.device)
+        self.model = model.to(self.device).train()
+        self.stream = BatchStream(images, config.batch_size, config.seed, self.device)
+        self.dataset_info = dataset_info or {}
+        self.callbacks = list(callbacks)
+        self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
+        self.step = 0
+        self.history: list[dict[str, Any]] = []
+        self.last_checkpoint_step: int | None = None
+        gen = torch.Generator().manual_seed(config.seed)
+        self.fixed_z = torch.randn(FIXED_SAMPLES, model.latent_dim, generator=gen).to(self.device)
+        self.notes: list[str] = []
+
+    # -- what subclasses provide -------------------------------------------------------------
+    def train_step(self) -> dict[str, torch.Tensor]:
+        """One optimisation step; returns detached 0-d metric tensors (no host sync)."""
+        raise NotImplementedError
+
+    def snapshot(self) -> torch.Tensor:
+        """Images (N, 1, 28, 28) in [0, 1] for the sample grid; must not touch the global RNG."""
+        raise NotImplementedError
+
+    # -- the loop ------------------------------------------------------------------------------
+    @property
+    def steps_per_epoch(self) -> int:
+        return max(
+            1, self.stream.batches_per_epoch * self.config.batch_size // self.images_per_step
+        )
+
+    @property
+    def total_steps(self) -> int:
+        return (
+            self.config.steps
+            if self.config.steps > 0
+            else self.config.epochs * self.steps_per_epoch
+        )
+
+    def batch(self) -> torch.Tensor:
+        """The next training batch as float in [0, 1] (uint8 input is scaled, float taken as is)."""
+        x = self.stream.next()
+        return x.float() / 255 if x.dtype == torch.uint8 else x.float()
+
+    def autocast(self) -> Any:
+        return autocast(self.device, self.config.bf16)
+
+    def emit(self, event: Event) -> None:
+        for callback in self.callbacks:
+            callback(event)
+
+    def run(self, should_stop: Callable[[], bool] = lambda: False) -> str:
+        """Train until done, stopped or failed; returns "finished", "stopped" or "failed"."""
+        total = self.total_steps
+        self.emit(Event("start", self.step, self._start_fields(total)))
+        sums: dict[str, torch.Tensor] = {}
+        count, epoch_reported = 0, self.stream.epoch
+        tick, tick_step = time.perf_counter(), self.step
+        while self.step < total:
+            if should_stop():
+                self.save()
+                self.emit(
+                    Event(
+                        "stopped",
+                        self.step,
+                        {"reason": "stop requested", "epoch": self.stream.epoch},
+                    )
+                )
+                return "stopped"
+            for key, value in self.train_step().items():
+                sums[key] = sums[key] + value if key in sums else value.clone()
+            count += 1
+            self.step += 1
+            last = self.step == total
+            if count and (self.step % self.config.log_every == 0 or last):
+                metrics = {k: v.item() / count for k, v in sums.items()}
+                bad = [k for k, v in metrics.items() if not math.isfinite(v)]
+                if bad:
+                    return self._fail(
+                        f"{', '.join(bad)} became {metrics[bad[0]]} by step {self.step}"
+                    )
+                elapsed = time.perf_counter() - tick
+                rate = (self.step - tick_step) * self.images_per_step / max(elapsed, 1e-9)
+                eta = (total - self.step) * elapsed / max(self.step - tick_step, 1)
+                row = {"epoch": self.stream.epoch, **metrics, "images_per_s": rate, "eta_s": eta}
+                self.history.append({"step": self.step, **row})
+                self.emit(Event("step", self.step, {**row, "total_steps": total}))
+                sums, count, tick, tick_step = {}, 0, time.perf_counter(), self.step
+            if self.stream.epoch > epoch_reported:
+                epoch_reported = self.stream.epoch
+                self.emit(Event("epoch", self.step, {"epoch": epoch_reported}))
+            if self.step % self.config.sample_every == 0 or last:
+                self.emit_samples()
+            if self.step % self.config.checkpoint_every == 0 or last:
+                if count and not all(torch.isfinite(v).item() for v in sums.values()):
+                    return self._fail(f"a loss became non-finite by step {self.step}")
+                self.save()
+        self.emit(Event("finished", self.step, {"epoch": self.stream.epoch}))
+        return "finished"
+
+    def emit_samples(self) -> None:
+        with torch.no_grad():
+            images = self.snapshot()
+        self.emit(Event("samples", self.step, {"epoch": self.stream.epoch}, images=images))
+
+    def _fail(self, reason: str) -> str:
+        kept = (f"the last good checkpoint (step {self.last_checkpoint_step}) is kept"
+                if self.last_checkpoint_step is not None else "no checkpoint was written")  # fmt: skip
+        self.emit(
+            Event("failed", self.step, {"reason": f"{reason}; {kept}. Try a lower learning rate."})
+        )
+        return "failed"
+
+    def _start_fields(self, total: int) -> dict[str, Any]:
+        return {
+            "model": self.model.name,
+            "family": self.model.family,
+            "config": dataclasses.asdict(self.model.config),  # type: ignore[call-overload]
+            "train": dataclasses.asdict(self.config),
+            "dataset": self.dataset_info,
+            "device": describe_device(self.device),
+            "total_steps": total,
+            "steps_per_epoch": self.steps_per_epoch,
+            "parameters": sum(p.numel() for p in self.model.parameters()),
+            "notes": self.notes,
+        }
+
+    # -- checkpoints -----------------------------------------------------------------------------
+    def save(self) -> Path | None:
+        """Write the rolling checkpoint (weights + optimizer + RNG) and report it."""
+        if self.checkpoint_path is None:
+            return None
+        tensors: dict[str, torch.Tensor] = {f"rng.{k}": v for k, v in rng_state().items()}
+        optimizers: dict[str, Any] = {}
+        for name, opt in self.optimizers.items():
+            state = ckpt.optimizer_state(opt, name)
+            tensors.update(state.tensors)
+            optimizers[name] = state.meta
+        stem = ckpt.save_checkpoint(
+            self.checkpoint_path, self.model, step=self.step, epoch=self.stream.epoch,
+            dataset=self.dataset_info, train=dataclasses.asdict(self.config), history=self.history,
+            training_state=ckpt.TrainingState(tensors, {"optimizers": optimizers, "batches_seen": self.stream.batches_seen}),
+        )  # fmt: skip
+        self.last_checkpoint_step = self.step
+        self.emit(Event("checkpoint", self.step, {"path": str(stem), "epoch": self.stream.epoch}))
+        return stem
+
+    def resume(self, path: str | Path) -> None:
+        """Continue from a checkpoint: weights, step count, history and, when saved, optimizer and RNG.
+
+        A weights-only checkpoint (as shipped) resumes with fresh optimizer moments; a note
+        in the start event says so.
+        """
+        info = ckpt.read_info(path)
+        if info.model != self.model.name or info.config != dataclasses.asdict(self.model.config):  # type: ignore[call-overload]
+            raise ckpt.CheckpointError(
+                f"{info.path} holds a {info.model} with another config than this run's model"
+            )
+        self.model.load_state_dict(ckpt.load_checkpoint(info.path, self.device).model.state_dict())
+        self.model.train()
+        self.step, self.history = info.step, list(info.history)
+        if info.has_training_state:
+            state = ckpt.load_training_state(info)
+            for name, opt in self.optimizers.items():
+                ckpt.restore_optimizer(opt, name, state)
+            set_rng_state({k[4:]: v for k, v in state.tensors.items() if k.startswith("rng.")})
+            self.stream.batches_seen = int(state.meta["batches_seen"])
+        else:
+            self.stream.batches_seen = info.step * self.images_per_step // self.config.batch_size
+            self.notes.append(f"{info.path.name} holds weights only: optimizer state starts afresh")
+        self.last_checkpoint_step = info.step

@@ -1,0 +1,94 @@
+"""GAN training as in the literature: alternate D and G updates, with the remedies as options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from gen_core.losses import GAN_LOSSES, d_loss, g_loss, gradient_penalty
+from gen_core.models import GAN
+from gen_core.training.base import Trainer
+from gen_core.training.config import GANTrainConfig
+
+
+class GANTrainer(Trainer):
+    model: GAN
+    config: GANTrainConfig
+
+    def __init__(
+        self, model: GAN, images: torch.Tensor, config: GANTrainConfig, **kwargs: Any
+    ) -> None:
+        if config.loss not in GAN_LOSSES:
+            raise ValueError(
+                f"unknown GAN loss {config.loss!r}; choose one of {', '.join(GAN_LOSSES)}"
+            )
+        if config.loss == "wgan-gp" and getattr(model.config, "d_batch_norm", False):
+            raise ValueError("wgan-gp penalises each sample's gradient, which batch norm in D mixes: "
+                             "turn D's batch norm off (d_batch_norm=false)")  # fmt: skip
+        if not 0.0 <= config.label_smoothing < 0.5:
+            raise ValueError(
+                "label_smoothing is the amount taken off the real target: use 0 to 0.5"
+            )
+        super().__init__(model, images, config, **kwargs)
+        self.images_per_step = config.batch_size * config.d_steps
+        betas = (config.beta1, config.beta2)
+        self.optimizers = {
+            "opt_g": torch.optim.Adam(model.G.parameters(), lr=config.lr_g, betas=betas),
+            "opt_d": torch.optim.Adam(model.D.parameters(), lr=config.lr_d, betas=betas),
+        }
+
+    def train_step(self) -> dict[str, torch.Tensor]:
+        cfg, G, D = self.config, self.model.G, self.model.D
+        opt_g, opt_d = self.optimizers["opt_g"], self.optimizers["opt_d"]
+        wgan = cfg.loss == "wgan-gp"
+        metrics: dict[str, torch.Tensor] = {}
+
+        # (1) Update D: maximise log D(x) + log(1 - D(G(z))) (or the critic's W-distance estimate)
+        D.requires_grad_(True)
+        for _ in range(cfg.d_steps):
+            real = self.batch() * 2 - 1
+            z = torch.randn(len(real), self.model.latent_dim, device=self.device)
+            with self.autocast():
+                fake = G(z).detach()
+                real_logits, fake_logits = D(real).float(), D(fake).float()
+                err_d = d_loss(real_logits, fake_logits, cfg.loss, cfg.label_smoothing)
+                if wgan:
+                    gp = gradient_penalty(D, real, fake.to(real.dtype))
+                    err_d = err_d + cfg.gp_weight * gp
+            opt_d.zero_grad(set_to_none=True)
+            err_d.backward()
+            grad_d = torch.nn.utils.clip_grad_norm_(D.parameters(), float("inf"))
+            opt_d.step()
+
+        # (2) Update G: minimise L_G (-log D(G(z)) when non-saturating); D is held fixed
+        D.requires_grad_(False)
+        z = torch.randn(cfg.batch_size, self.model.latent_dim, device=self.device)
+        with self.autocast():
+            err_g = g_loss(D(G(z)).float(), cfg.loss)
+        opt_g.zero_grad(set_to_none=True)
+        err_g.backward()
+        grad_g = torch.nn.utils.clip_grad_norm_(G.parameters(), float("inf"))
+        opt_g.step()
+
+        metrics.update(
+            loss_d=err_d.detach(), loss_g=err_g.detach(), grad_norm_d=grad_d, grad_norm_g=grad_g
+        )
+        if wgan:
+            metrics.update(
+                w_distance=(real_logits.mean() - fake_logits.mean()).detach(), gp=gp.detach()
+            )
+        else:
+            metrics.update(
+                d_x=torch.sigmoid(real_logits).mean().detach(),
+                d_g_z=torch.sigmoid(fake_logits).mean().detach(),
+            )
+        return metrics
+
+    def snapshot(self) -> torch.Tensor:
+        """Samples from the fixed noise batch, so successive grids show the same latents learning."""
+        was_training = self.model.training
+        self.model.eval()
+        images = self.model.generate(self.fixed_z).float()
+        self.model.train(was_training)
+        return images

@@ -8,6 +8,8 @@ from gen_core.checkpoints import list_checkpoints
 from gen_core.data import load_dataset
 from gen_core.device import describe_device, resolve_device
 
+ROOT = Path(__file__).resolve().parent
+
 st.set_page_config(page_title="Generative-model explorer", page_icon="🔢", layout="wide")
 
 
@@ -22,20 +24,21 @@ st.write(
     "score uploaded digits for anomalies. Everything runs on `gen_core`, a small PyTorch library."
 )
 st.caption(f"Device: {describe_device(resolve_device('auto'))}")
+
 st.subheader("Dataset in use")
 st.info(dataset_line("auto"))
 
 st.subheader("Checkpoints")
-infos = list_checkpoints(*[d for d in ("checkpoints", "runs") if Path(d).is_dir()])
+infos = list_checkpoints(*[d for d in (ROOT / "checkpoints", ROOT / "runs") if d.is_dir()])
 if not infos:
     st.warning(
-        "No checkpoints found in checkpoints/ or runs/. Run `make checkpoints` to train them."
+        "No checkpoints found in checkpoints/ or runs/. `make checkpoints` trains the shipped ones."
     )
 else:
     st.dataframe(
         [
             {
-                "checkpoint": str(i.path),
+                "checkpoint": str(i.path.relative_to(ROOT)),
                 "model": i.model,
                 "latent size": i.config.get("nz", i.config.get("latent_dim")),
                 "step": i.step,

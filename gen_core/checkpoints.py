@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
 from gen_core import __version__
 from gen_core.models import MODELS, GenerativeModel, build_model
@@ -109,7 +109,7 @@ def save_checkpoint(
     stem.parent.mkdir(parents=True, exist_ok=True)
     sidecar, weights, state_file = files_of(stem)
     weights_state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    _atomic_write(weights, lambda tmp: save_file(weights_state, str(tmp)))
+    _atomic_write(weights, lambda tmp: tmp.write_bytes(save(weights_state)))
     meta: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -128,7 +128,7 @@ def save_checkpoint(
     }
     if training_state is not None:
         tensors = {k: v.detach().cpu().contiguous() for k, v in training_state.tensors.items()}
-        _atomic_write(state_file, lambda tmp: save_file(tensors, str(tmp)))
+        _atomic_write(state_file, lambda tmp: tmp.write_bytes(save(tensors)))
         meta["training_state"] = {
             "file": state_file.name,
             "sha256": _sha256(state_file),

@@ -19,13 +19,11 @@ import torch
 from gen_core import checkpoints as ckpt
 from gen_core.data import DATASETS, DatasetUnavailable, load_dataset
 from gen_core.device import resolve_device, seed_everything
-from gen_core.events import Event, RunLog
+from gen_core.events import STOP_FILE, Event, RunLog
 from gen_core.images import save_grid
 from gen_core.models import MODELS, build_model
 from gen_core.options import add_options, build
 from gen_core.training import config_for, make_trainer
-
-STOP_FILE = "STOP"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,24 +83,29 @@ def train_parser(model: str | None) -> argparse.ArgumentParser:
 
 
 def train(argv: list[str]) -> int:
+    helpless = [a for a in argv if a not in ("-h", "--help")]
     first, _ = train_parser(None).parse_known_args(
-        [a for a in argv if a not in ("-h", "--help")] + ["--out", "-"] * ("--out" not in argv)
+        helpless + ["--out", "-"] * ("--out" not in argv)
     )
-    resumed = ckpt.read_info(first.resume) if first.resume else None
-    model_name = resumed.model if resumed else first.model
-    if model_name is None:
+    if first.model is None and first.resume is None:
         train_parser(None).error("--model is required (or --resume a checkpoint)")
-    args = vars(train_parser(model_name).parse_args(argv))
-    out = Path(args["out"])
-    model_cls = MODELS[model_name][1]
-    if "dataset" in args and args["dataset"] not in DATASETS:
-        train_parser(model_name).error(f"--dataset must be one of {', '.join(DATASETS)}")
-    config = build(config_for(model_cls.family), args, resumed.train if resumed else None)
-    model_config = build(
-        MODELS[model_name][0], {} if resumed else args, resumed.config if resumed else None
-    )
+    if "-h" in argv or "--help" in argv:
+        model = first.model or ckpt.read_info(first.resume).model
+        train_parser(model).parse_args(["--help"])
+    out = Path(first.out)
     log = RunLog(out)
     try:
+        resumed = ckpt.read_info(first.resume) if first.resume else None
+        model_name = resumed.model if resumed else first.model
+        parser = train_parser(model_name)
+        args = vars(parser.parse_args(argv))
+        if args.get("dataset", DATASETS[0]) not in DATASETS:
+            parser.error(f"--dataset must be one of {', '.join(DATASETS)}")
+        model_cls = MODELS[model_name][1]
+        config = build(config_for(model_cls.family), args, resumed.train if resumed else None)
+        model_config = build(
+            MODELS[model_name][0], {} if resumed else args, resumed.config if resumed else None
+        )
         return _train(model_name, model_config, config, log, out, resumed)
     except (DatasetUnavailable, ckpt.CheckpointError, ValueError) as err:
         log(Event("failed", 0, {"reason": str(err)}))

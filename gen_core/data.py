@@ -213,7 +213,12 @@ def read_idx(path: Path) -> np.ndarray:
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
     if data.size != int(np.prod(shape)):
         raise ValueError(f"{path} is truncated: header says {shape}, found {data.size} bytes")
-    return data.reshape(shape)
+    return data.reshape(shape).copy()  # frombuffer is read-only; torch wants writable memory
+
+
+def to_unit(images: torch.Tensor) -> torch.Tensor:
+    """Pixels as float in [0, 1]: uint8 is scaled, float is taken as already scaled."""
+    return images.float() / 255 if images.dtype == torch.uint8 else images.float()
 
 
 class BatchStream:

@@ -67,6 +67,28 @@ def set_rng_state(state: dict[str, torch.Tensor]) -> None:
             torch.cuda.set_rng_state_all(cuda)
 
 
+def seeded_rng_state(seed: int) -> dict[str, torch.Tensor]:
+    """The RNG states ``torch.manual_seed(seed)`` gives, without touching the caller's."""
+    with torch.random.fork_rng(devices=range(torch.cuda.device_count())):
+        torch.manual_seed(seed)
+        return rng_state()
+
+
+@contextlib.contextmanager
+def own_rng(state: dict[str, torch.Tensor]) -> Iterator[dict[str, torch.Tensor]]:
+    """Run a block on its own RNG stream; the dict yielded holds the stream's state afterwards.
+
+    A trainer's noise, dropout and sampling then depend only on its seed (or the state it
+    resumed), never on what the caller drew before, and the caller's stream is left as it was.
+    """
+    with torch.random.fork_rng(devices=range(torch.cuda.device_count())):
+        set_rng_state(state)
+        try:
+            yield state
+        finally:
+            state.update(rng_state())
+
+
 @contextlib.contextmanager
 def eval_mode(module: torch.nn.Module) -> Iterator[None]:
     """Run a block in eval mode and put the module back as it was."""

@@ -20,6 +20,7 @@ import torch
 
 from gen_core.images import save_grid
 
+STOP_FILE = "STOP"  # a run stops (saving first) when this file appears in its folder
 EVENT_TYPES = ("start", "step", "epoch", "samples", "checkpoint", "stopped", "finished", "failed")
 
 

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import torch
 from PIL import Image
-from torchvision.utils import make_grid
 
 
 def to_pil(images: torch.Tensor, nrow: int = 8, padding: int = 2) -> Image.Image:
     """A grayscale grid (or one image) from (N, 1, H, W) or (1, H, W) values in [0, 1]."""
+    from torchvision.utils import make_grid  # imported here: torchvision adds ~2 s to CLI start-up
+
     if images.dim() == 3:
         images = images.unsqueeze(0)
     grid = make_grid(images.detach().float().cpu().clamp(0, 1), nrow=nrow, padding=padding,

@@ -16,10 +16,17 @@ from typing import Any
 import torch
 
 from gen_core import checkpoints as ckpt
-from gen_core.data import BatchStream
-from gen_core.device import autocast, describe_device, resolve_device, rng_state, set_rng_state
+from gen_core.data import BatchStream, to_unit
+from gen_core.device import (
+    autocast,
+    describe_device,
+    own_rng,
+    resolve_device,
+    rng_state,
+    seeded_rng_state,
+)
 from gen_core.events import Callback, Event
-from gen_core.models import GenerativeModel
+from gen_core.models import GenerativeModel, config_from_dict
 from gen_core.training.config import TrainConfig
 
 FIXED_SAMPLES = 64
@@ -54,6 +61,7 @@ class Trainer:
         gen = torch.Generator().manual_seed(config.seed)
         self.fixed_z = torch.randn(FIXED_SAMPLES, model.latent_dim, generator=gen).to(self.device)
         self.notes: list[str] = []
+        self.rng = seeded_rng_state(config.seed)  # noise, dropout, gradient-penalty mixes
 
     # -- what subclasses provide -------------------------------------------------------------
     def train_step(self) -> dict[str, torch.Tensor]:
@@ -81,8 +89,7 @@ class Trainer:
 
     def batch(self) -> torch.Tensor:
         """The next training batch as float in [0, 1] (uint8 input is scaled, float taken as is)."""
-        x = self.stream.next()
-        return x.float() / 255 if x.dtype == torch.uint8 else x.float()
+        return to_unit(self.stream.next())
 
     def autocast(self) -> Any:
         return autocast(self.device, self.config.bf16)
@@ -93,6 +100,10 @@ class Trainer:
 
     def run(self, should_stop: Callable[[], bool] = lambda: False) -> str:
         """Train until done, stopped or failed; returns "finished", "stopped" or "failed"."""
+        with own_rng(self.rng):
+            return self._loop(should_stop)
+
+    def _loop(self, should_stop: Callable[[], bool]) -> str:
         total = self.total_steps
         self.emit(Event("start", self.step, self._start_fields(total)))
         sums: dict[str, torch.Tensor] = {}
@@ -100,7 +111,7 @@ class Trainer:
         tick, tick_step = time.perf_counter(), self.step
         while self.step < total:
             if should_stop():
-                self.save()
+                self._save()
                 self.emit(
                     Event(
                         "stopped",
@@ -136,7 +147,7 @@ class Trainer:
             if self.step % self.config.checkpoint_every == 0 or last:
                 if count and not all(torch.isfinite(v).item() for v in sums.values()):
                     return self._fail(f"a loss became non-finite by step {self.step}")
-                self.save()
+                self._save()
         self.emit(Event("finished", self.step, {"epoch": self.stream.epoch}))
         return "finished"
 
@@ -168,11 +179,11 @@ class Trainer:
         }
 
     # -- checkpoints -----------------------------------------------------------------------------
-    def save(self) -> Path | None:
-        """Write the rolling checkpoint (weights + optimizer + RNG) and report it."""
+    def _save(self) -> Path | None:
+        """Called inside run() only. Write the rolling checkpoint (weights + optimizer + RNG) and report it."""
         if self.checkpoint_path is None:
             return None
-        tensors: dict[str, torch.Tensor] = {f"rng.{k}": v for k, v in rng_state().items()}
+        tensors = {f"rng.{k}": v for k, v in rng_state().items()}  # run()'s own stream
         optimizers: dict[str, Any] = {}
         for name, opt in self.optimizers.items():
             state = ckpt.optimizer_state(opt, name)
@@ -194,7 +205,10 @@ class Trainer:
         in the start event says so.
         """
         info = ckpt.read_info(path)
-        if info.model != self.model.name or info.config != dataclasses.asdict(self.model.config):  # type: ignore[call-overload]
+        if (
+            info.model != self.model.name
+            or config_from_dict(type(self.model.config), info.config) != self.model.config
+        ):
             raise ckpt.CheckpointError(
                 f"{info.path} holds a {info.model} with another config than this run's model"
             )
@@ -205,7 +219,7 @@ class Trainer:
             state = ckpt.load_training_state(info)
             for name, opt in self.optimizers.items():
                 ckpt.restore_optimizer(opt, name, state)
-            set_rng_state({k[4:]: v for k, v in state.tensors.items() if k.startswith("rng.")})
+            self.rng = {k[4:]: v for k, v in state.tensors.items() if k.startswith("rng.")}
             self.stream.batches_seen = int(state.meta["batches_seen"])
         else:
             self.stream.batches_seen = info.step * self.images_per_step // self.config.batch_size

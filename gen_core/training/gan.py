@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from gen_core.device import eval_mode
 from gen_core.losses import GAN_LOSSES, d_loss, g_loss, gradient_penalty
 from gen_core.models import GAN
 from gen_core.training.base import Trainer
@@ -87,8 +88,5 @@ class GANTrainer(Trainer):
 
     def snapshot(self) -> torch.Tensor:
         """Samples from the fixed noise batch, so successive grids show the same latents learning."""
-        was_training = self.model.training
-        self.model.eval()
-        images = self.model.generate(self.fixed_z).float()
-        self.model.train(was_training)
-        return images
+        with eval_mode(self.model):
+            return self.model.generate(self.fixed_z).float()

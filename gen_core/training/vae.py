@@ -6,6 +6,8 @@ from typing import Any
 
 import torch
 
+from gen_core.data import to_unit
+from gen_core.device import eval_mode
 from gen_core.losses import elbo_parts
 from gen_core.models import VAE
 from gen_core.training.base import FIXED_SAMPLES, Trainer
@@ -47,14 +49,8 @@ class VAETrainer(Trainer):
 
     def snapshot(self) -> torch.Tensor:
         """Two rows of inputs, two of their reconstructions, then samples from the fixed latents."""
-        was_training = self.model.training
-        self.model.eval()
-        x = (
-            self.fixed_x.float() / 255
-            if self.fixed_x.dtype == torch.uint8
-            else self.fixed_x.float()
-        )
-        recon = self.model.reconstruct(x)
-        samples = self.model.generate(self.fixed_z[: FIXED_SAMPLES // 2])
-        self.model.train(was_training)
+        x = to_unit(self.fixed_x)
+        with eval_mode(self.model):
+            recon = self.model.reconstruct(x)
+            samples = self.model.generate(self.fixed_z[: FIXED_SAMPLES // 2])
         return torch.cat([x, recon.float(), samples.float()])

@@ -1,0 +1,32 @@
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from gen_core.data import load_dataset
+from gen_core.device import seed_everything
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def mnist5k():
+    return load_dataset("mnist-5k")
+
+
+@pytest.fixture(autouse=True)
+def _offline_and_seeded(monkeypatch):
+    """No test reaches for the network, and each starts from the same RNG state."""
+    monkeypatch.setenv("GEN_CORE_OFFLINE", "1")
+    seed_everything(0)
+
+
+def require_datasets() -> bool:
+    """CI sets GEN_CORE_REQUIRE_DATASETS=1 so a missing system dataset fails instead of skipping."""
+    return os.environ.get("GEN_CORE_REQUIRE_DATASETS") == "1"
+
+
+def params_equal(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)

@@ -1,0 +1,123 @@
+"""The CLI end to end, as the app and a terminal user run it: a real subprocess each time."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from gen_core import checkpoints as ckpt
+from gen_core.events import read_events
+
+from .conftest import ROOT
+
+
+def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, "-m", "gen_core", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["fcgan", "dcgan", "vae", "conv-vae"])
+def test_train_one_epoch_end_to_end(tmp_path, model):
+    out = tmp_path / "run"
+    cli("train", "--model", model, "--dataset", "mnist-5k", "--epochs", "1", "--batch-size", "128",
+        "--sample-every", "15", "--out", str(out), "--device", "cpu")  # fmt: skip
+    events, _ = read_events(out / "events.jsonl")
+    types = [e["type"] for e in events]
+    assert types[0] == "start" and types[-1] == "finished"
+    assert {"step", "epoch", "samples", "checkpoint"} <= set(types)
+    assert events[0]["dataset"]["name"] == "mnist-5k" and events[0]["total_steps"] == 31
+    assert all((out / e["path"]).is_file() for e in events if e["type"] == "samples")
+    loaded = ckpt.load_checkpoint(out / "checkpoint")
+    assert loaded.info.step == 31 and loaded.info.epoch == 1 and loaded.info.has_training_state
+
+
+def test_resume_stop_file_list_sample_and_export(tmp_path):
+    out = tmp_path / "run"
+    cli(
+        "train",
+        "--model",
+        "vae",
+        "--dataset",
+        "mnist-5k",
+        "--steps",
+        "20",
+        "--out",
+        str(out),
+        "--lr",
+        "2e-3",
+    )
+    proc = cli("train", "--resume", str(out / "checkpoint"), "--steps", "30", "--out", str(out))
+    assert "finished at step 30" in proc.stderr
+    info = ckpt.read_info(out / "checkpoint")
+    assert info.step == 30 and info.train["lr"] == 2e-3  # kept from the checkpoint
+    (out / "STOP").touch()
+    proc = cli("train", "--resume", str(out / "checkpoint"), "--steps", "100", "--out", str(out))
+    assert "stopped at step 30" in proc.stderr
+    events, _ = read_events(out / "events.jsonl")
+    assert events[-1]["type"] == "stopped"
+
+    listing = cli("list", str(tmp_path)).stdout
+    assert "checkpoint" in listing and "vae" in listing and "mnist-5k" in listing
+    cli("sample", str(out / "checkpoint"), "--out", str(tmp_path / "grid.png"), "-n", "16")
+    assert (tmp_path / "grid.png").read_bytes()[:4] == b"\x89PNG"
+    cli("export", str(out / "checkpoint"), str(tmp_path / "shipped" / "vae"))
+    exported = ckpt.read_info(tmp_path / "shipped" / "vae")
+    assert exported.step == 30 and not exported.has_training_state
+    assert not (tmp_path / "shipped" / "vae.state.safetensors").exists()
+
+
+def test_every_config_field_is_an_option():
+    help_text = cli("train", "--model", "dcgan", "--out", "x", "--help").stdout
+    for option in ("--ngf", "--d-batch-norm", "--d-dropout", "--loss", "--label-smoothing", "--d-steps",
+                   "--lr-g", "--lr-d", "--gp-weight", "--seed", "--device", "--bf16", "--resume"):  # fmt: skip
+        assert option in help_text
+    assert "one-sided" in help_text  # the field comment is the help text
+
+
+def test_bad_input_gets_a_message_not_a_traceback(tmp_path):
+    proc = cli(
+        "train", "--model", "vae", "--dataset", "cifar", "--out", str(tmp_path / "a"), check=False
+    )
+    assert proc.returncode == 2 and "--dataset must be one of" in proc.stderr
+    proc = cli(
+        "train", "--model", "vae", "--dataset", "mnist", "--out", str(tmp_path / "b"), check=False
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr and "MNIST" in proc.stderr
+    events, _ = read_events(tmp_path / "b" / "events.jsonl")
+    assert events[-1]["type"] == "failed" and "MNIST" in events[-1]["reason"]
+    (tmp_path / "x.json").write_text(json.dumps({"format": "other"}))
+    proc = cli("train", "--resume", str(tmp_path / "x"), "--out", str(tmp_path / "c"), check=False)
+    assert (
+        proc.returncode != 0
+        and "not a gen_core checkpoint" in proc.stderr
+        and "Traceback" not in proc.stderr
+    )
+    proc = cli("sample", str(tmp_path / "missing"), "--out", str(tmp_path / "g.png"), check=False)
+    assert proc.returncode == 1 and "not found" in proc.stderr
+    proc = cli(
+        "train",
+        "--model",
+        "dcgan",
+        "--loss",
+        "wgan-gp",
+        "--steps",
+        "1",
+        "--out",
+        str(tmp_path / "d"),
+        check=False,
+    )
+    assert proc.returncode == 1 and "batch norm" in proc.stderr
+    proc = cli(
+        "train", "--model", "vae", "--device", "cuda:7", "--out", str(tmp_path / "e"), check=False
+    )
+    assert proc.returncode == 1 and "not available" in proc.stderr

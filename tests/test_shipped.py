@@ -1,0 +1,42 @@
+"""The shipped checkpoints load, sample, and behave like trained models rather than noise."""
+
+import pytest
+import torch
+
+from gen_core.checkpoints import list_checkpoints, load_checkpoint
+from gen_core.losses import elbo_parts
+
+from .conftest import ROOT
+
+SHIPPED = ROOT / "checkpoints"
+
+
+def test_every_model_is_shipped_small_and_without_optimizer_state():
+    infos = {i.name: i for i in list_checkpoints(SHIPPED)}
+    assert set(infos) == {"fcgan", "dcgan", "vae", "conv-vae"}
+    for info in infos.values():
+        assert info.size_bytes() < 6_000_000 and not info.has_training_state
+        assert info.dataset["name"] == "mnist-5k" and info.history
+
+
+@pytest.mark.parametrize("name", ["fcgan", "dcgan"])
+def test_shipped_gans_sample_varied_digit_like_images(name):
+    model = load_checkpoint(SHIPPED / name).model
+    with torch.inference_mode():
+        images = model.generate(model.sample_latent(64, torch.Generator().manual_seed(0)))
+    ink = (images > 0.5).float().mean((1, 2, 3))
+    assert 0.05 < ink.mean() < 0.35  # MNIST digits cover about 13% of the frame
+    border = torch.cat([images[..., :2, :].flatten(1), images[..., -2:, :].flatten(1)], 1)
+    assert border.mean() < 0.05  # dark background around a centred stroke
+    spread = torch.cdist(images.flatten(1), images.flatten(1)).mean()
+    assert spread > 5.0  # no mode collapse: samples differ from each other
+
+
+@pytest.mark.parametrize(("name", "bound"), [("vae", 170.0), ("conv-vae", 115.0)])
+def test_shipped_vaes_reconstruct_test_digits(mnist5k, name, bound):
+    model = load_checkpoint(SHIPPED / name).model
+    x = mnist5k.test.images.float() / 255
+    with torch.inference_mode():
+        mu, logvar = model.encode(x)
+        parts = elbo_parts(model.decode(mu), x, mu, logvar)
+    assert parts.loss.mean() < bound  # nats per image; untrained, these models score 540 to 600

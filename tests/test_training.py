@@ -1,0 +1,168 @@
+import dataclasses
+
+import pytest
+import torch
+
+from gen_core import checkpoints as ckpt
+from gen_core.device import seed_everything
+from gen_core.events import RunLog, read_events
+from gen_core.models import build_model
+from gen_core.training import GANTrainConfig, VAETrainConfig, make_trainer
+
+from .conftest import params_equal
+
+
+def trainer_for(name, images, tmp_path=None, model_config=None, **overrides):
+    seed_everything(overrides.get("seed", 0))
+    model = build_model(name, model_config)
+    config_cls = GANTrainConfig if model.family == "gan" else VAETrainConfig
+    config = config_cls(**{"device": "cpu", "log_every": 10, "sample_every": 1000, **overrides})
+    events = []
+    trainer = make_trainer(
+        model,
+        images,
+        config,
+        callbacks=[events.append],
+        checkpoint_path=tmp_path / "checkpoint" if tmp_path else None,
+    )
+    return trainer, events
+
+
+def test_vae_loss_falls(mnist5k):
+    trainer, events = trainer_for("vae", mnist5k.train.images, steps=300, log_every=20)
+    assert trainer.run() == "finished"
+    losses = [e.data["loss"] for e in events if e.type == "step"]
+    assert losses[-1] < losses[0] - 40, losses
+    last = events[-1]
+    assert last.type == "finished" and last.step == 300
+
+
+@pytest.mark.parametrize("name", ["fcgan", "dcgan"])
+def test_gan_steps_move_both_networks(mnist5k, name):
+    trainer, events = trainer_for(name, mnist5k.train.images, steps=10)
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    trainer.run()
+    after = trainer.model.state_dict()
+    assert not torch.equal(before["G.net.0.weight"], after["G.net.0.weight"])
+    d_key = next(k for k in before if k.startswith("D.") and k.endswith("weight"))
+    assert not torch.equal(before[d_key], after[d_key])
+    step = next(e for e in events if e.type == "step")
+    for key in (
+        "loss_d",
+        "loss_g",
+        "d_x",
+        "d_g_z",
+        "grad_norm_d",
+        "grad_norm_g",
+        "images_per_s",
+        "eta_s",
+    ):
+        assert key in step.data
+    assert 0 < step.data["d_x"] < 1 and 0 < step.data["d_g_z"] < 1
+
+
+def test_sampling_is_an_eval_step_that_changes_nothing(mnist5k):
+    for name in ("dcgan", "vae"):
+        trainer, _ = trainer_for(name, mnist5k.train.images, steps=3)
+        trainer.run()
+        before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+        rng = torch.get_rng_state()
+        images = trainer.snapshot()
+        assert images.shape == (64, 1, 28, 28)
+        assert params_equal(trainer.model, trainer.model) and all(
+            torch.equal(before[k], v) for k, v in trainer.model.state_dict().items()
+        )
+        assert torch.equal(rng, torch.get_rng_state())
+        assert trainer.model.training
+
+
+def test_wgan_gp_trains_a_critic_without_batch_norm(mnist5k):
+    trainer, events = trainer_for("dcgan", mnist5k.train.images, model_config={"d_batch_norm": False},
+                                  steps=10, loss="wgan-gp", d_steps=2, beta1=0.0, beta2=0.9)  # fmt: skip
+    assert trainer.run() == "finished"
+    step = next(e for e in events if e.type == "step")
+    assert {"w_distance", "gp"} <= step.data.keys()
+    assert trainer.stream.batches_seen == 20  # two critic batches per generator step
+    with pytest.raises(ValueError, match="batch norm"):
+        trainer_for("dcgan", mnist5k.train.images, steps=1, loss="wgan-gp")
+
+
+def test_same_seed_same_run(mnist5k):
+    a, _ = trainer_for("fcgan", mnist5k.train.images, steps=15)
+    b, _ = trainer_for("fcgan", mnist5k.train.images, steps=15)
+    a.run(), b.run()
+    assert params_equal(a.model, b.model)
+
+
+@pytest.mark.parametrize(
+    ("name", "model_config", "extra"),
+    [("fcgan", None, {}), ("vae", None, {}),
+     ("dcgan", {"d_batch_norm": False, "ngf": 8, "ndf": 8}, {"loss": "wgan-gp", "d_steps": 2})],
+)  # fmt: skip
+def test_resume_equals_an_uninterrupted_run(mnist5k, tmp_path, name, model_config, extra):
+    images = mnist5k.train.images
+    whole, _ = trainer_for(
+        name, images, tmp_path / "whole", model_config, steps=40, checkpoint_every=20, **extra
+    )
+    whole.run()
+    first, _ = trainer_for(name, images, tmp_path / "part", model_config, steps=20, **extra)
+    first.run()
+    torch.manual_seed(123)  # the resumed run must not depend on the state it starts in
+    second, events = trainer_for(
+        name, images, tmp_path / "part", model_config, steps=40, seed=0, **extra
+    )
+    torch.manual_seed(456)
+    second.resume(tmp_path / "part" / "checkpoint")
+    assert second.step == 20
+    assert second.run() == "finished"
+    assert params_equal(whole.model, second.model)
+    assert [h["step"] for h in second.history] == [h["step"] for h in whole.history]
+    opt_whole = whole.optimizers[next(iter(whole.optimizers))].state_dict()["state"]
+    opt_second = second.optimizers[next(iter(second.optimizers))].state_dict()["state"]
+    assert all(torch.equal(opt_whole[i]["exp_avg"], opt_second[i]["exp_avg"]) for i in opt_whole)
+
+
+def test_nan_guard_stops_and_keeps_the_last_good_checkpoint(mnist5k, tmp_path):
+    images = mnist5k.train.images[:640].float() / 255
+    trainer, events = trainer_for("vae", images, tmp_path, steps=10, checkpoint_every=10)
+    assert trainer.run() == "finished"
+    good = ckpt.load_checkpoint(tmp_path / "checkpoint").model
+    trainer.stream.images[5] = float("nan")  # a poisoned image: every epoch's batches include it
+    trainer.config = dataclasses.replace(trainer.config, steps=40)
+    assert trainer.run() == "failed"
+    failed = events[-1]
+    assert failed.type == "failed" and "nan" in failed.data["reason"]
+    assert "last good checkpoint (step 10)" in failed.data["reason"]
+    kept = ckpt.load_checkpoint(tmp_path / "checkpoint")
+    assert kept.info.step == 10 and params_equal(kept.model, good)
+    assert all(torch.isfinite(p).all() for p in kept.model.parameters())
+
+
+def test_stop_request_finishes_the_step_saves_and_exits(mnist5k, tmp_path):
+    trainer, events = trainer_for("fcgan", mnist5k.train.images, tmp_path, steps=100)
+    asked = iter([False] * 7 + [True])
+    assert trainer.run(should_stop=lambda: next(asked)) == "stopped"
+    assert trainer.step == 7
+    assert [e.type for e in events[-2:]] == ["checkpoint", "stopped"]
+    assert ckpt.read_info(tmp_path / "checkpoint").step == 7
+
+
+def test_run_log_writes_events_and_grids_that_a_reader_takes_incrementally(mnist5k, tmp_path):
+    log = RunLog(tmp_path)
+    trainer, _ = trainer_for("vae", mnist5k.train.images, tmp_path, steps=30, sample_every=15)
+    trainer.callbacks.append(log)
+    trainer.run()
+    log.close()
+    events, offset = read_events(tmp_path / "events.jsonl")
+    types = [e["type"] for e in events]
+    assert types[0] == "start" and types[-1] == "finished" and types.count("samples") == 2
+    assert events[0]["total_steps"] == 30 and events[0]["dataset"] == {}
+    grid = next(e for e in events if e["type"] == "samples")
+    assert (tmp_path / grid["path"]).stat().st_size > 0
+    with (tmp_path / "events.jsonl").open("a") as f:
+        f.write(
+            '{"type": "step", "step": 31}\n{"type": "st'
+        )  # the second line is still being written
+    more, offset2 = read_events(tmp_path / "events.jsonl", offset)
+    assert more == [{"type": "step", "step": 31}]
+    assert read_events(tmp_path / "events.jsonl", offset2) == ([], offset2)

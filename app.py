@@ -1,44 +1,49 @@
-"""Home page of the generative-model explorer: what is here, on which data and device."""
-
-from pathlib import Path
+"""Home page of the generative-model explorer: what it does, on which data and device, and a tour."""
 
 import streamlit as st
 
-from gen_core.checkpoints import list_checkpoints
-from gen_core.data import load_dataset
-from gen_core.device import describe_device, resolve_device
+from ui.checkpoints import available, label
+from ui.common import dataset_info, device_line, setup_page
 
-ROOT = Path(__file__).resolve().parent
-
-st.set_page_config(page_title="Generative-model explorer", page_icon="🔢", layout="wide")
-
-
-@st.cache_data(show_spinner="Looking for the dataset…")
-def dataset_line(name: str) -> str:
-    return load_dataset(name).info.describe()
-
-
+setup_page("Home")
 st.title("Generative-model explorer")
 st.write(
-    "Train GANs and VAEs on digit images, watch them learn, walk their latent spaces and "
-    "score uploaded digits for anomalies. Everything runs on `gen_core`, a small PyTorch library."
+    "Train GANs and VAEs on handwritten digits and watch them learn, walk their latent spaces, "
+    "and check your own digit images for anomalies. Everything runs on `gen_core`, a small "
+    "PyTorch library that the command line (`python -m gen_core`) uses too."
 )
-st.caption(f"Device: {describe_device(resolve_device('auto'))}")
 
-st.subheader("Dataset in use")
-st.info(dataset_line("auto"))
+left, right = st.columns(2)
+with left:
+    st.subheader("Data and device")
+    info = dataset_info("auto")
+    if isinstance(info, str):
+        st.error(f"No dataset is available: {info}")
+    else:
+        st.info(f"**Dataset in use:** {info.describe()}")
+    st.caption(f"Device: {device_line()}")
+with right:
+    st.subheader("Tour")
+    st.page_link(
+        "pages/1_Train.py",
+        label="**Train**: launch a GAN or VAE run, watch losses and samples live, compare remedies",
+        icon="🏋️",
+    )
 
 st.subheader("Checkpoints")
-infos = list_checkpoints(*[d for d in (ROOT / "checkpoints", ROOT / "runs") if d.is_dir()])
+infos = available()
 if not infos:
     st.warning(
         "No checkpoints found in checkpoints/ or runs/. `make checkpoints` trains the shipped ones."
     )
 else:
+    st.caption(
+        "Shipped checkpoints work on every page at once; runs you finish or stop join this list."
+    )
     st.dataframe(
         [
             {
-                "checkpoint": str(i.path.relative_to(ROOT)),
+                "checkpoint": label(i),
                 "model": i.model,
                 "latent size": i.config.get("nz", i.config.get("latent_dim")),
                 "step": i.step,

@@ -85,3 +85,37 @@ def read_events(path: str | Path, offset: int = 0) -> tuple[list[dict[str, Any]]
     end = chunk.rfind(b"\n") + 1
     events = [json.loads(line) for line in chunk[:end].splitlines() if line.strip()]
     return events, offset + end
+
+
+class RunFeed:
+    """A run folder's events sorted by kind, kept up to date by reading only what is new."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self.offset = 0
+        self.start: dict[str, Any] | None = None
+        self.steps: list[dict[str, Any]] = []
+        self.samples: list[dict[str, Any]] = []
+        self.checkpoints: list[dict[str, Any]] = []
+        self.end: dict[str, Any] | None = None
+
+    def update(self) -> int:
+        """Take in the events written since the last call; returns how many there were."""
+        events, self.offset = read_events(self.folder / "events.jsonl", self.offset)
+        for event in events:
+            kind = event["type"]
+            if kind == "start":
+                self.start = event
+            elif kind == "step":
+                self.steps.append(event)
+            elif kind == "samples":
+                self.samples.append(event)
+            elif kind == "checkpoint":
+                self.checkpoints.append(event)
+            elif kind in ("stopped", "finished", "failed"):
+                self.end = event
+        return len(events)
+
+    @property
+    def last_step(self) -> dict[str, Any] | None:
+        return self.steps[-1] if self.steps else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import torch
@@ -28,3 +29,14 @@ def save_grid(images: torch.Tensor, path: str | Path, nrow: int = 8) -> Path:
     to_pil(images, nrow=nrow).save(tmp, format="PNG")
     tmp.replace(path)
     return path
+
+
+def to_gif(frames: list[Image.Image], ms_per_frame: int = 200) -> bytes:
+    """An animated GIF of the frames (e.g. a run's sample grids in order), looping forever."""
+    if not frames:
+        raise ValueError("a GIF needs at least one frame")
+    buffer = io.BytesIO()
+    frames[0].save(
+        buffer, format="GIF", save_all=True, append_images=frames[1:], duration=ms_per_frame, loop=0
+    )
+    return buffer.getvalue()

@@ -1,4 +1,5 @@
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,8 @@ from gen_core.data import load_dataset
 from gen_core.device import seed_everything
 
 ROOT = Path(__file__).resolve().parent.parent
+# The app's runs folder for this test session: set before any test imports ui.common.
+os.environ["GEN_CORE_RUNS"] = tempfile.mkdtemp(prefix="gen_core_test_runs_")
 
 
 @pytest.fixture(scope="session")

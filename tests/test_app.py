@@ -1,6 +1,57 @@
+"""The app as a person uses it, through Streamlit's AppTest: real runs, real processes."""
+
+import json
+import time
+
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from gen_core.runs import RunManager
+
 from .conftest import ROOT
+
+TRAIN = str(ROOT / "pages" / "1_Train.py")
+
+
+def header(at: AppTest) -> str:
+    return next((m.value for m in at.markdown if m.value.startswith("#### Run")), "")
+
+
+def chart_points(at: AppTest, key: str) -> int:
+    chart = next(c for c in at.get("plotly_chart") if key in c.proto.id)
+    figure = json.loads(chart.proto.spec)
+    return len(figure["data"][0]["x"])
+
+
+def rerun_until(at: AppTest, done, timeout=90.0) -> AppTest:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        at.run()
+        assert not at.exception
+        if done(at):
+            return at
+        time.sleep(0.5)
+    raise AssertionError(f"gave up waiting; header: {header(at)!r}")
+
+
+@pytest.fixture
+def train_page():
+    at = AppTest.from_file(TRAIN, default_timeout=60).run()
+    assert not at.exception
+    yield at
+    manager = RunManager(__import__("ui.common", fromlist=["RUNS"]).RUNS)
+    for run in manager.list_runs():
+        if run.status in ("queued", "running"):
+            manager.stop(run.id)
+
+
+def start(at: AppTest, model: str, steps: int) -> AppTest:
+    at.button_group(key="t_model").set_value(model).run()
+    at.selectbox(key="t_dataset").set_value("mnist-5k")
+    at.number_input(key="t_steps").set_value(steps)
+    at.button(key="start").click().run()
+    assert not at.exception
+    return at
 
 
 def test_home_page_names_the_dataset_and_lists_the_shipped_checkpoints():
@@ -11,6 +62,58 @@ def test_home_page_names_the_dataset_and_lists_the_shipped_checkpoints():
     assert any("Device: CPU" in c.value for c in at.caption)
     listed = at.dataframe[0].value
     assert {"dcgan", "fcgan", "vae", "conv-vae"} <= set(listed["model"])
-    assert set(listed.loc[listed["checkpoint"].str.startswith("checkpoints/"), "dataset"]) == {
-        "mnist-5k"
-    }
+    assert {"dcgan (shipped)", "vae (shipped)"} <= set(listed["checkpoint"])
+
+
+def test_a_tiny_run_starts_grows_its_charts_and_finishes(train_page):
+    at = start(train_page, "dcgan", 120)
+    run_id = (
+        at.query_params["run"][0]
+        if isinstance(at.query_params["run"], list)
+        else at.query_params["run"]
+    )
+    assert run_id in header(at)
+    rerun_until(at, lambda a: any("chart_losses" in c.proto.id for c in a.get("plotly_chart")))
+    first = chart_points(at, "chart_losses")
+    rerun_until(at, lambda a: "finished" in header(a) or chart_points(a, "chart_losses") > first)
+    rerun_until(at, lambda a: "finished" in header(a))
+    assert chart_points(at, "chart_losses") == 120 // 5 > first
+    assert any("chart_dx" in c.proto.id for c in at.get("plotly_chart"))
+    assert any("Checkpoint saved at step 120" in s.value for s in at.success)
+    assert any(b.label.startswith("Download checkpoint") for b in at.get("download_button"))
+
+    reloaded = AppTest.from_file(TRAIN, default_timeout=60)
+    reloaded.query_params["run"] = run_id  # a reload, or the link opened in another browser
+    reloaded.run()
+    assert run_id in header(reloaded) and "finished" in header(reloaded)
+
+
+def test_stopping_a_run_saves_a_checkpoint_that_other_pages_can_pick(train_page):
+    at = start(train_page, "vae", 0)  # five epochs: long enough to stop
+    rerun_until(at, lambda a: "running" in header(a) and a.get("plotly_chart"))
+    at.button(key="stop_run").click().run()
+    rerun_until(at, lambda a: "stopped" in header(a))
+    assert any("Checkpoint saved at step" in s.value for s in at.success)
+    home = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    run_id = at.query_params["run"]
+    run_id = run_id[0] if isinstance(run_id, list) else run_id
+    assert any(run_id in label for label in home.dataframe[0].value["checkpoint"])
+
+
+def test_switching_to_wgan_gp_turns_off_batch_norm_and_sets_critic_steps(train_page):
+    at = train_page
+    at.selectbox(key="t_loss").set_value("wgan-gp").run()
+    assert at.checkbox(key="t_bn_True").value is False and at.checkbox(key="t_bn_True").disabled
+    assert at.number_input(key="t_dsteps_True").value == 5
+
+
+def test_a_failed_run_shows_its_reason_without_a_traceback(train_page):
+    at = train_page
+    at.selectbox(key="t_dataset").set_value(
+        "mnist"
+    )  # not on this machine: the run must fail politely
+    at.number_input(key="t_steps").set_value(5)
+    at.button(key="start").click().run()
+    rerun_until(at, lambda a: "failed" in header(a))
+    assert any("MNIST" in e.value for e in at.error)
+    assert not at.exception

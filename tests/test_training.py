@@ -155,9 +155,10 @@ def test_run_log_writes_events_and_grids_that_a_reader_takes_incrementally(mnist
     log.close()
     events, offset = read_events(tmp_path / "events.jsonl")
     types = [e["type"] for e in events]
-    assert types[0] == "start" and types[-1] == "finished" and types.count("samples") == 2
+    assert types[0] == "start" and types[-1] == "finished" and types.count("samples") == 3
     assert events[0]["total_steps"] == 30 and events[0]["dataset"] == {}
     grid = next(e for e in events if e["type"] == "samples")
+    assert grid["step"] == 0  # the untrained "before" grid comes first
     assert (tmp_path / grid["path"]).stat().st_size > 0
     with (tmp_path / "events.jsonl").open("a") as f:
         f.write(

@@ -106,6 +106,8 @@ class Trainer:
     def _loop(self, should_stop: Callable[[], bool]) -> str:
         total = self.total_steps
         self.emit(Event("start", self.step, self._start_fields(total)))
+        if self.step == 0:
+            self.emit_samples()  # the "before" picture, so a watcher sees samples at once
         sums: dict[str, torch.Tensor] = {}
         count, epoch_reported = 0, self.stream.epoch
         tick, tick_step = time.perf_counter(), self.step

@@ -1,0 +1,69 @@
+"""Reading a run's health from its step events: is D winning, is the run diverging?
+
+These look only at the logged metrics (the ``step`` events), so the app can warn while a run
+is still going and the same verdict can be rebuilt from any run folder.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A finding for a person: what is happening and what to try."""
+
+    kind: str
+    message: str
+
+
+def discriminator_winning(
+    steps: Sequence[dict[str, Any]], threshold: float = 0.05, patience: int = 5
+) -> Finding | None:
+    """D(G(z)) below ``threshold`` for the last ``patience`` logs: G gets almost no gradient.
+
+    With the minimax loss the generator's gradient vanishes exactly then (Goodfellow et al., 2014, sec. 3).
+    """
+    recent = [s["d_g_z"] for s in steps[-patience:] if s.get("d_g_z") is not None]
+    if len(recent) < patience or max(recent) >= threshold:
+        return None
+    return Finding(
+        "d-winning",
+        f"The discriminator is winning: D(G(z)) has stayed below {threshold} for the last {patience} logs "
+        f"(now {recent[-1]:.3f}), so the generator learns little. Try one-sided label smoothing, a lower "
+        "D learning rate, dropout in D, the non-saturating loss, or wgan-gp.",
+    )
+
+
+def diverging(
+    steps: Sequence[dict[str, Any]],
+    keys: Sequence[str] = ("loss", "loss_d", "loss_g"),
+    factor: float = 10.0,
+) -> Finding | None:
+    """A loss that is non-finite, or has grown ``factor`` times above its best recent level."""
+    for key in keys:
+        values = [s.get(key) for s in steps if key in s]
+        if not values:
+            continue
+        if values[-1] is None or not math.isfinite(values[-1]):
+            return Finding(
+                "diverged",
+                f"{key} is no longer a finite number: the run has diverged. Lower the learning rate.",
+            )
+        if len(values) >= 10:
+            floor = min(abs(v) for v in values if v is not None)
+            now = sum(abs(v) for v in values[-3:]) / 3
+            if floor > 0 and now > factor * max(floor, 1.0):
+                return Finding(
+                    "diverging",
+                    f"{key} has grown to {now:.3g}, over {factor:g}× its best level ({floor:.3g}): the run may be diverging.",
+                )
+    return None
+
+
+def check(steps: Sequence[dict[str, Any]]) -> list[Finding]:
+    """Every warning that applies to a run's step events so far."""
+    return [w for w in (discriminator_winning(steps), diverging(steps)) if w]

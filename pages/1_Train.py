@@ -1,0 +1,220 @@
+"""Train page: launch a run, watch it learn live, stop or resume it, compare runs."""
+
+import streamlit as st
+
+from gen_core.checkpoints import CheckpointInfo
+from gen_core.data import DATASETS
+from gen_core.device import resolve_device
+from gen_core.events import RunFeed
+from gen_core.models import MODELS
+from ui import formulas
+from ui.charts import LABELS, compare_chart
+from ui.checkpoints import picker
+from ui.common import dataset_info, run_manager, setup_page
+from ui.run_view import show_run
+
+setup_page("Train", "🏋️")
+manager = run_manager()
+st.title("Train")
+
+LR_CHOICES = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3]
+
+
+def run_options(model: str, family: str) -> dict:
+    """The settings form; returns CLI option values for `python -m gen_core train`."""
+    opts: dict = {}
+    c1, c2, c3, c4 = st.columns(4)
+    opts["dataset"] = c1.selectbox(
+        "Dataset", DATASETS, key="t_dataset", help="auto = full MNIST when available, else mnist-5k"
+    )
+    opts["epochs"] = c2.number_input("Epochs", 1, 500, 5, key="t_epochs")
+    opts["batch_size"] = c3.select_slider("Batch size", [16, 32, 64, 128, 256], 64, key="t_batch")
+    opts["seed"] = c4.number_input(
+        "Seed", 0, 2**31 - 1, 0, key="t_seed", help="Same seed and settings, same run."
+    )
+    if family == "gan":
+        st.markdown("**GAN objective and the remedies for a discriminator that wins too fast**")
+        g1, g2, g3 = st.columns(3)
+        opts["loss"] = g1.selectbox("Loss", ["non-saturating", "minimax", "wgan-gp"], key="t_loss",
+                                    help="minimax: G minimises log(1 − D(G(z))); non-saturating: −log D(G(z)); wgan-gp: Wasserstein critic with gradient penalty")  # fmt: skip
+        wgan = opts["loss"] == "wgan-gp"
+        opts["label_smoothing"] = g2.slider("One-sided label smoothing", 0.0, 0.3, 0.0, 0.05, key="t_smooth", disabled=wgan,
+                                            help="Real targets become 1 − s; fake targets stay 0.")  # fmt: skip
+        opts["d_steps"] = g3.number_input(
+            "D steps per G step", 1, 10, 5 if wgan else 1, key=f"t_dsteps_{wgan}"
+        )
+        l1, l2, l3 = st.columns(3)
+        opts["lr_g"] = l1.select_slider(
+            "G learning rate",
+            LR_CHOICES,
+            1e-4 if wgan else 2e-4,
+            key=f"t_lrg_{wgan}",
+            format_func=lambda v: f"{v:g}",
+        )
+        opts["lr_d"] = l2.select_slider(
+            "D learning rate",
+            LR_CHOICES,
+            1e-4 if wgan else 2e-4,
+            key=f"t_lrd_{wgan}",
+            format_func=lambda v: f"{v:g}",
+        )
+        opts["d_dropout"] = l3.slider(
+            "Dropout in D", 0.0, 0.6, 0.3 if model == "fcgan" else 0.0, 0.05, key=f"t_drop_{model}"
+        )
+        if wgan:
+            opts["beta1"], opts["beta2"] = 0.0, 0.9
+        if model == "dcgan":
+            opts["d_batch_norm"] = st.checkbox("Batch norm in D", not wgan, key=f"t_bn_{wgan}", disabled=wgan,
+                                               help="Off for wgan-gp: the penalty is per sample and batch norm mixes samples.")  # fmt: skip
+        else:
+            opts["g_batch_norm"] = st.checkbox("Batch norm in G", True, key="t_gbn")
+    else:
+        v1, v2, v3 = st.columns(3)
+        opts["lr"] = v1.select_slider(
+            "Learning rate", LR_CHOICES, 1e-3, key="t_lr", format_func=lambda v: f"{v:g}"
+        )
+        opts["beta"] = v2.slider(
+            "β (KL weight)",
+            0.0,
+            5.0,
+            1.0,
+            0.1,
+            key="t_beta",
+            help="1 gives the ELBO; above 1 a β-VAE",
+        )
+        opts["latent_dim"] = v3.number_input(
+            "Latent size", 2, 64, 2 if model == "vae" else 16, key=f"t_latent_{model}"
+        )
+    with st.expander("Advanced"):
+        a1, a2 = st.columns(2)
+        opts["steps"] = a1.number_input(
+            "Stop after this many steps (0 = all epochs)", 0, 10**7, 0, key="t_steps"
+        )
+        devices = ["auto", "cpu"] + (["cuda"] if resolve_device("auto").type == "cuda" else [])
+        opts["device"] = a2.selectbox("Device", devices, key="t_device")
+    data = dataset_info(opts["dataset"])
+    train_size = 4000 if isinstance(data, str) else data.train_size
+    return opts | intervals(opts["steps"] or opts["epochs"] * (train_size // opts["batch_size"]))
+
+
+def intervals(steps: int) -> dict:
+    """Log often enough for live charts and keep about 60 sample grids to scrub through."""
+    return {"log_every": max(5, steps // 400), "sample_every": max(10, steps // 60)}
+
+
+def resume_options(info: CheckpointInfo, total_epochs: int) -> dict:
+    per_epoch = info.dataset.get("train_size", 4000) // info.train.get("batch_size", 64)
+    return {"epochs": total_epochs, **intervals((total_epochs - info.epoch) * per_epoch)}
+
+
+def select_run() -> str | None:
+    """The run in the URL (?run=...), so a reload or another tab shows the same one."""
+    runs = manager.list_runs()
+    ids = [r.id for r in runs]
+    wanted = st.query_params.get("run")
+    if wanted and wanted not in ids:
+        st.warning(f"Run {wanted} was not found in runs/.")
+        wanted = None
+    if not ids:
+        return None
+    chosen = st.selectbox("Run", ids, index=ids.index(wanted) if wanted else 0, key=f"run_select_{wanted}",
+                          format_func=lambda i: runs[ids.index(i)].label)  # fmt: skip
+    if chosen != wanted:
+        st.query_params["run"] = chosen
+    return chosen
+
+
+START, WATCH, COMPARE = "Start a run", "Watch a run", "Compare runs"
+
+
+def launch(model: str | None, options: dict, resume: str | None = None) -> None:
+    """Submit the run, put its id in the URL, and rerun onto the Watch tab."""
+    st.query_params["run"] = manager.submit(model, options, resume=resume)
+    st.session_state["switch_to_watch"] = True
+    st.rerun()
+
+
+def compare_runs() -> None:
+    runs = [r for r in manager.list_runs() if r.status != "queued"]
+    labels = {r.id: r.label for r in runs}
+    chosen = st.multiselect("Runs to overlay", list(labels), key="compare_runs", format_func=labels.get,
+                            placeholder="Pick two or more runs, e.g. label smoothing on and off")  # fmt: skip
+    if not chosen:
+        return
+    series = {}
+    for run in (r for r in runs if r.id in chosen):
+        feed = RunFeed(run.path)
+        feed.update()
+        shown = ", ".join(f"{k}={v}" for k, v in run.options.items() if k in COMPARED_OPTIONS)
+        series[f"{run.id[-7:]} {run.model} {shown}"] = feed.steps
+    keys = sorted(
+        {k for steps in series.values() for s in steps for k in s if k in LABELS},
+        key=list(LABELS).index,
+    )
+    if not keys:
+        st.info("These runs have not logged any steps yet.")
+        return
+    key = st.selectbox("Metric", keys, format_func=LABELS.get, key="compare_metric")
+    smoothing = st.slider("Smoothing", 0.0, 0.95, 0.6, 0.05, key="compare_smoothing")
+    st.plotly_chart(compare_chart(series, key, smoothing), key="compare_chart")
+
+
+COMPARED_OPTIONS = (
+    "loss",
+    "label_smoothing",
+    "lr_g",
+    "lr_d",
+    "d_steps",
+    "d_dropout",
+    "d_batch_norm",
+    "beta",
+)
+checkpoint = picker(("gan", "vae"), help="Used by 'Resume training' here, and by the other pages.")
+if st.session_state.pop("switch_to_watch", False):
+    st.session_state["train_tab"] = WATCH
+tabs = st.tabs(
+    [START, WATCH, COMPARE],
+    key="train_tab",
+    on_change="rerun",
+    default=WATCH if "run" in st.query_params else START,
+)
+
+if tabs[0].open:
+    with tabs[0]:
+        info = dataset_info("auto")
+        st.caption(f"Dataset for 'auto': {info if isinstance(info, str) else info.describe()}")
+        model = (
+            st.segmented_control("Model", list(MODELS), default="dcgan", key="t_model") or "dcgan"
+        )
+        family = MODELS[model][1].family
+        options = run_options(model, family)
+        if st.button("▶️ Start training", type="primary", key="start"):
+            launch(model, options)
+        formulas.explain(family)
+        st.divider()
+        st.markdown(
+            "**Resume** the checkpoint picked in the sidebar, up to a total number of epochs"
+        )
+        if checkpoint:
+            r1, r2 = st.columns([1, 3], vertical_alignment="bottom")
+            total = r1.number_input(
+                "Total epochs",
+                checkpoint.epoch + 1,
+                10_000,
+                checkpoint.epoch + 5,
+                key=f"t_resume_{checkpoint.path}",
+            )
+            if r2.button("⏯️ Resume training", key="resume"):
+                launch(None, resume_options(checkpoint, total), str(checkpoint.path))
+
+if tabs[1].open:
+    with tabs[1]:
+        run_id = select_run()
+        if run_id is None:
+            st.info("No runs yet: start one in the first tab.")
+        else:
+            show_run(manager, run_id)
+
+if tabs[2].open:
+    with tabs[2]:
+        compare_runs()

@@ -1,0 +1,111 @@
+"""The run registry: real training processes, queued, stopped, killed and read back."""
+
+import os
+import signal
+import sys
+import time
+
+import pytest
+
+from gen_core.checkpoints import read_info
+from gen_core.events import RunFeed
+from gen_core.runs import RunManager, options_to_args
+
+TINY = {"dataset": "mnist-5k", "steps": 10, "log_every": 5, "sample_every": 5, "device": "cpu"}
+LONG = {**TINY, "steps": 1_000_000}
+
+
+def wait_for(manager, run_id, statuses, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        manager.refresh()
+        status = manager.status(run_id)
+        if status.status in statuses:
+            return status
+        time.sleep(0.2)
+    raise AssertionError(f"run {run_id} still {manager.status(run_id).status}, wanted {statuses}")
+
+
+@pytest.fixture
+def manager(tmp_path):
+    m = RunManager(tmp_path / "runs", max_running=1, python=sys.executable)
+    yield m
+    for run in m.list_runs():
+        if run.status in ("queued", "running"):
+            m.stop(run.id)
+    for run in m.list_runs():
+        wait_for(m, run.id, {"stopped", "finished", "failed"}, timeout=30)
+
+
+def test_options_become_cli_arguments():
+    assert options_to_args({"lr_g": 1e-4, "d_batch_norm": False, "hidden": (400, 200), "x": None}) == [
+        "--lr-g", "0.0001", "--d-batch-norm", "false", "--hidden", "400,200"]  # fmt: skip
+
+
+def test_a_run_finishes_with_its_checkpoint(manager):
+    run_id = manager.submit("vae", TINY)
+    status = wait_for(manager, run_id, {"finished", "failed"})
+    assert status.status == "finished", status.reason
+    assert status.step == 10 and read_info(status.checkpoint).step == 10
+    feed = RunFeed(status.path)
+    feed.update()
+    assert (
+        feed.start["model"] == "vae"
+        and [s["step"] for s in feed.steps] == [5, 10]
+        and feed.end["type"] == "finished"
+    )
+
+
+def test_limit_one_queues_the_second_run_until_the_first_ends(manager):
+    first = manager.submit("vae", LONG)
+    second = manager.submit("fcgan", TINY)
+    assert manager.status(first).status == "running"
+    assert manager.status(second).status == "queued"
+    wait_for(manager, first, {"running"})
+    manager.stop(first)
+    assert wait_for(manager, first, {"stopped", "failed"}).status == "stopped"
+    assert wait_for(manager, second, {"finished", "failed"}).status == "finished"
+
+
+def test_stopping_a_queued_run_means_it_never_starts(manager):
+    first = manager.submit("vae", LONG)
+    second = manager.submit("vae", TINY)
+    manager.stop(second)
+    assert manager.status(second).status == "stopped"
+    manager.stop(first)
+    wait_for(manager, first, {"stopped"})
+    manager.refresh()
+    assert not (manager.root / second / "pid").exists()
+
+
+def test_a_killed_run_shows_as_failed_with_its_reason(manager):
+    run_id = manager.submit("vae", LONG)
+    feed = RunFeed(manager.root / run_id)
+    deadline = time.monotonic() + 60
+    while not feed.steps and time.monotonic() < deadline:
+        feed.update()
+        time.sleep(0.2)
+    os.kill(int((manager.root / run_id / "pid").read_text()), signal.SIGKILL)
+    status = wait_for(manager, run_id, {"failed"})
+    assert "killed by signal SIGKILL" in status.reason
+
+
+def test_a_crashing_run_reports_why(manager):
+    run_id = manager.submit(
+        "vae", {**TINY, "dataset": "mnist"}
+    )  # full MNIST is not on this machine
+    status = wait_for(manager, run_id, {"failed", "finished"})
+    assert status.status == "failed" and "MNIST" in status.reason
+
+
+def test_state_is_read_back_by_a_new_manager_after_a_restart(manager, tmp_path):
+    done = manager.submit("vae", TINY)
+    wait_for(manager, done, {"finished"})
+    going = manager.submit("vae", LONG)
+    wait_for(manager, going, {"running"})
+    restarted = RunManager(
+        tmp_path / "runs", max_running=1
+    )  # the app came back up; the run went on
+    assert {r.id: r.status for r in restarted.list_runs()} == {done: "finished", going: "running"}
+    restarted.stop(going)
+    assert wait_for(restarted, going, {"stopped"}).checkpoint is not None

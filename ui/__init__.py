@@ -1,0 +1,1 @@
+"""Shared Streamlit helpers for the pages (kept outside pages/, which Streamlit lists as pages)."""

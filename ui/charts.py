@@ -1,0 +1,73 @@
+"""Plotly figures of a run's metrics, with optional smoothing for noisy GAN curves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+LABELS = {
+    "loss_d": "L_D (discriminator)",
+    "loss_g": "L_G (generator)",
+    "d_x": "D(x), real",
+    "d_g_z": "D(G(z)), fake",
+    "w_distance": "W-distance estimate",
+    "gp": "gradient penalty",
+    "loss": "−ELBO (recon + β·KL)",
+    "recon": "reconstruction",
+    "kl": "KL",
+    "grad_norm_d": "‖∇D‖",
+    "grad_norm_g": "‖∇G‖",
+    "grad_norm": "‖∇‖",
+}
+
+
+def smooth(values: Sequence[float | None], weight: float) -> list[float | None]:
+    """Exponential moving average, as TensorBoard's smoothing slider does (0 = raw)."""
+    out: list[float | None] = []
+    last = None
+    for v in values:
+        if v is None or not np.isfinite(v):
+            out.append(None)
+            continue
+        last = v if last is None else weight * last + (1 - weight) * v
+        out.append(last)
+    return out
+
+
+def metric_chart(
+    steps: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    title: str,
+    smoothing: float = 0.0,
+    height: int = 300,
+) -> go.Figure:
+    """One line per metric over training steps."""
+    fig = go.Figure()
+    x = [s["step"] for s in steps]
+    for key in keys:
+        if any(key in s for s in steps):
+            y = smooth([s.get(key) for s in steps], smoothing)
+            fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=LABELS.get(key, key)))
+    return _layout(fig, title, height)
+
+
+def compare_chart(
+    series: dict[str, Sequence[dict[str, Any]]], key: str, smoothing: float = 0.0
+) -> go.Figure:
+    """The same metric of several runs on one chart."""
+    fig = go.Figure()
+    for name, steps in series.items():
+        y = smooth([s.get(key) for s in steps], smoothing)
+        fig.add_trace(go.Scatter(x=[s["step"] for s in steps], y=y, mode="lines", name=name))
+    return _layout(fig, LABELS.get(key, key), 380)
+
+
+def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(
+        title=title, height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis_title="step", legend={"orientation": "h", "y": -0.25}, uirevision="keep",
+    )  # fmt: skip
+    return fig

@@ -1,0 +1,96 @@
+"""The sidebar checkpoint picker every page shares, cached model loading, and downloads."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Sequence
+
+import streamlit as st
+
+from gen_core.checkpoints import (
+    CheckpointError,
+    CheckpointInfo,
+    files_of,
+    list_checkpoints,
+    load_checkpoint,
+)
+from gen_core.models import GenerativeModel
+from ui.common import RUNS, SHIPPED
+
+SELECTED = "checkpoint_path"  # session key that carries the choice from page to page
+
+
+def available(families: Sequence[str] = ("gan", "vae")) -> list[CheckpointInfo]:
+    """Shipped checkpoints first, then those of runs, newest first."""
+    shipped = list_checkpoints(SHIPPED) if SHIPPED.is_dir() else []
+    trained = list_checkpoints(RUNS) if RUNS.is_dir() else []
+    return [i for i in sorted(shipped, key=lambda i: i.name) + trained if i.family in families]
+
+
+def label(info: CheckpointInfo) -> str:
+    if info.path.is_relative_to(SHIPPED):
+        return f"{info.model} (shipped)"
+    return f"{info.path.parent.name} · {info.model} · step {info.step}"
+
+
+def picker(
+    families: Sequence[str] = ("gan", "vae"), help: str | None = None
+) -> CheckpointInfo | None:
+    """A sidebar select box of checkpoints; the choice follows the user across pages."""
+    infos = available(families)
+    if not infos:
+        st.sidebar.warning("No checkpoint of this kind yet: train one on the Train page.")
+        return None
+    paths = [str(i.path) for i in infos]
+    current = st.session_state.get(SELECTED)
+    index = paths.index(current) if current in paths else 0
+    choice = st.sidebar.selectbox(
+        "Checkpoint",
+        paths,
+        index=index,
+        format_func=lambda p: label(infos[paths.index(p)]),
+        help=help,
+    )
+    st.session_state[SELECTED] = choice
+    info = infos[paths.index(choice)]
+    st.sidebar.caption(
+        f"{info.model} · trained on {info.dataset.get('name', '?')} · step {info.step} · epoch {info.epoch}"
+    )
+    return info
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading the model…")
+def _load(path: str, modified: float) -> GenerativeModel:
+    return load_checkpoint(path).model
+
+
+def load_model(info: CheckpointInfo) -> GenerativeModel | None:
+    """The model of a checkpoint, loaded once per file version; None (with a message) if unusable."""
+    sidecar = files_of(info.path)[0]
+    try:
+        return _load(str(info.path), sidecar.stat().st_mtime)
+    except (CheckpointError, OSError) as err:
+        st.error(f"This checkpoint cannot be loaded: {err}")
+        return None
+
+
+def zip_bytes(info: CheckpointInfo) -> bytes:
+    """The checkpoint's files in one zip, for a download button."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for file in files_of(info.path):
+            if file.exists():
+                zf.write(file, arcname=file.name)
+    return buffer.getvalue()
+
+
+def download_button(info: CheckpointInfo, key: str) -> None:
+    name = info.path.parent.name if not info.path.is_relative_to(SHIPPED) else info.name
+    st.download_button(
+        "Download checkpoint (.zip)",
+        zip_bytes(info),
+        file_name=f"{name}.zip",
+        mime="application/zip",
+        key=key,
+    )

@@ -1,0 +1,174 @@
+"""The live view of one run: status, progress, metric charts, sample grids; redrawn as it learns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from PIL import Image
+
+from gen_core import diagnostics
+from gen_core.checkpoints import CheckpointError, read_info
+from gen_core.events import RunFeed
+from gen_core.images import to_gif
+from gen_core.runs import RunManager, RunStatus
+from ui.charts import metric_chart
+from ui.checkpoints import download_button
+
+REFRESH_S = 1.0
+BADGES = {
+    "queued": "🕓 queued",
+    "running": "🏃 running",
+    "stopped": "⏹️ stopped",
+    "finished": "✅ finished",
+    "failed": "❌ failed",
+}
+
+
+def feed_for(run: RunStatus) -> RunFeed:
+    """This session's feed of the run, read incrementally across reruns."""
+    feeds: dict[str, RunFeed] = st.session_state.setdefault("run_feeds", {})
+    if run.id not in feeds:
+        feeds[run.id] = RunFeed(run.path)
+    return feeds[run.id]
+
+
+def show_run(manager: RunManager, run_id: str) -> None:
+    """Header with status and actions, then the live part in a fragment that polls the run."""
+    run = manager.status(run_id)
+    left, right = st.columns([3, 1])
+    left.markdown(f"#### Run `{run.id}` · {run.model} · {BADGES[run.status]}")
+    if run.status in ("queued", "running") and right.button(
+        "⏹️ Stop (saves a checkpoint)", key="stop_run", type="secondary"
+    ):
+        manager.stop(run.id)
+        st.toast("Stop requested: the run saves a checkpoint and ends after its current step.")
+    if run.status == "queued":
+        st.info(
+            "Waiting for a free slot: another run is training. It starts as soon as that one ends."
+        )
+    if run.status == "failed":
+        st.error(f"The run failed. {run.reason}")
+    st.fragment(_live, run_every=REFRESH_S if run.status in ("queued", "running") else None)(
+        manager, run_id, run.status
+    )
+
+
+def _live(manager: RunManager, run_id: str, shown_status: str) -> None:
+    run = manager.status(run_id)
+    feed = feed_for(run)
+    feed.update()
+    if run.status != shown_status:
+        st.rerun()  # the header (status, stop button) belongs to the whole page
+    _progress(feed, run)
+    for finding in diagnostics.check(feed.steps):
+        st.warning(finding.message, icon="⚠️")
+    charts, samples = st.columns([3, 2])
+    with charts:
+        _charts(feed)
+    with samples:
+        _samples(feed)
+    if run.status in ("finished", "stopped") and run.checkpoint:
+        _checkpoint(run)
+
+
+def _progress(feed: RunFeed, run: RunStatus) -> None:
+    last = feed.last_step
+    total = (feed.start or {}).get("total_steps") or 0
+    step = last["step"] if last else 0
+    if total:
+        st.progress(min(step / total, 1.0), text=f"step {step:,} of {total:,}")
+    if feed.start:
+        st.caption(
+            f"{feed.start['device']} · {feed.start['dataset'].get('name', '?')} · {feed.start['parameters']:,} parameters"
+        )
+    if last:
+        a, b, c = st.columns(3)
+        a.metric("images / s", f"{last['images_per_s']:,.0f}")
+        b.metric("epoch", last["epoch"])
+        eta = last["eta_s"] if run.status == "running" else 0
+        c.metric("time left", f"{eta // 60:.0f} min {eta % 60:02.0f} s")
+
+
+def _charts(feed: RunFeed) -> None:
+    if not feed.steps:
+        st.caption("Charts appear with the first logged steps.")
+        return
+    smoothing = st.slider(
+        "Smoothing",
+        0.0,
+        0.95,
+        0.6,
+        0.05,
+        key="smoothing",
+        help="Exponential moving average of each curve; 0 shows raw values.",
+    )
+    family = (feed.start or {}).get("family", "gan")
+    if family == "gan":
+        st.plotly_chart(
+            metric_chart(feed.steps, ["loss_d", "loss_g"], "Losses", smoothing), key="chart_losses"
+        )
+        if "d_x" in feed.steps[-1]:
+            st.plotly_chart(
+                metric_chart(feed.steps, ["d_x", "d_g_z"], "Discriminator outputs", smoothing),
+                key="chart_dx",
+            )
+        else:
+            st.plotly_chart(
+                metric_chart(feed.steps, ["w_distance", "gp"], "Critic", smoothing),
+                key="chart_critic",
+            )
+    else:
+        st.plotly_chart(
+            metric_chart(
+                feed.steps,
+                ["loss", "recon", "kl"],
+                "Negative ELBO and its parts (nats per image)",
+                smoothing,
+            ),
+            key="chart_elbo",
+        )
+
+
+def _samples(feed: RunFeed) -> None:
+    if not feed.samples:
+        st.caption("Sample grids appear as the run reaches its first sample step.")
+        return
+    if len(feed.samples) > 1:
+        index = st.slider("Sample grid at step", 0, len(feed.samples) - 1, len(feed.samples) - 1, key="sample_index",
+                          format="%d", help="Scrub back through every grid of the run.")  # fmt: skip
+    else:
+        index = 0
+    grid = feed.samples[index]
+    path = feed.folder / grid["path"]
+    if path.exists():
+        st.image(str(path), caption=f"step {grid['step']} · epoch {grid['epoch']}", width="stretch")
+    family = (feed.start or {}).get("family", "gan")
+    st.caption(
+        "The same fixed noise batch at every grid."
+        if family == "gan"
+        else "Rows 1–2 inputs, 3–4 reconstructions, 5–8 samples."
+    )
+    if len(feed.samples) > 1 and st.button("Make a GIF of all grids", key="make_gif"):
+        frames = [
+            Image.open(feed.folder / s["path"])
+            for s in feed.samples
+            if (feed.folder / s["path"]).exists()
+        ]
+        st.download_button(
+            "Download GIF",
+            to_gif(frames),
+            file_name=f"{feed.folder.name}.gif",
+            mime="image/gif",
+            key="gif",
+        )
+
+
+def _checkpoint(run: RunStatus) -> None:
+    try:
+        info = read_info(Path(run.checkpoint))
+    except CheckpointError as err:
+        st.error(f"The run's checkpoint cannot be read: {err}")
+        return
+    st.success(f"Checkpoint saved at step {info.step}: pick it in the sidebar of any page.")
+    download_button(info, key=f"download_{run.id}")

@@ -164,8 +164,8 @@ def _check_reachable(url: str, what: str, root: Path) -> None:
         ).close()
     except OSError as err:
         raise DatasetUnavailable(
-            f"{what} is not in {root} and cannot be downloaded (no network: {err}). "
-            f"Run once on a machine with internet, or copy the IDX files into {root}."
+            f"{what} is not in {root} and its download host cannot be reached. "
+            f"Run once on a machine with internet, or copy the IDX files into {root}. ({err})"
         ) from None
 
 

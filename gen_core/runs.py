@@ -47,7 +47,7 @@ class RunStatus:
 
     @property
     def label(self) -> str:
-        return f"{self.id} · {self.model} · {self.status}"
+        return f"{self.id} · {self.model}"
 
 
 def options_to_args(options: dict[str, Any]) -> list[str]:

@@ -10,7 +10,8 @@ from gen_core.runs import RunManager
 
 from .conftest import ROOT
 
-TRAIN = str(ROOT / "pages" / "1_Train.py")
+TRAIN = str(ROOT / "pages" / "train.py")
+APP = str(ROOT / "app.py")
 
 
 def header(at: AppTest) -> str:
@@ -55,7 +56,7 @@ def start(at: AppTest, model: str, steps: int) -> AppTest:
 
 
 def test_home_page_names_the_dataset_and_lists_the_shipped_checkpoints():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     dataset = at.info[0].value
     assert "mnist-5k" in dataset and "4,000 train" in dataset and "auto" in dataset
@@ -94,7 +95,7 @@ def test_stopping_a_run_saves_a_checkpoint_that_other_pages_can_pick(train_page)
     at.button(key="stop_run").click().run()
     rerun_until(at, lambda a: "stopped" in header(a))
     assert any("Checkpoint saved at step" in s.value for s in at.success)
-    home = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    home = AppTest.from_file(APP, default_timeout=60).run()
     run_id = at.query_params["run"]
     run_id = run_id[0] if isinstance(run_id, list) else run_id
     assert any(run_id in label for label in home.dataframe[0].value["checkpoint"])

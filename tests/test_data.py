@@ -93,7 +93,7 @@ def test_unreachable_download_fails_fast_with_a_message(tmp_path, monkeypatch):
     monkeypatch.setattr(
         MNIST, "mirrors", ["http://127.0.0.1:9/"]
     )  # the discard port: refused at once
-    with pytest.raises(DatasetUnavailable, match="cannot be downloaded"):
+    with pytest.raises(DatasetUnavailable, match="download host cannot be reached"):
         load_dataset("mnist", root=tmp_path)
 
 

@@ -1,4 +1,4 @@
-"""Page set-up, the shared run manager, and the dataset and device lines every page can show."""
+"""Paths, the shared run manager, and the dataset and device lines every page can show."""
 
 from __future__ import annotations
 
@@ -14,13 +14,6 @@ from gen_core.runs import RunManager
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "checkpoints"
 RUNS = Path(os.environ.get("GEN_CORE_RUNS", ROOT / "runs"))
-
-
-def setup_page(title: str, icon: str = "🔢") -> None:
-    """Page config plus the sidebar lines every page shares."""
-    st.set_page_config(
-        page_title=f"{title} · Generative-model explorer", page_icon=icon, layout="wide"
-    )
 
 
 @st.cache_resource

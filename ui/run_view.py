@@ -134,12 +134,19 @@ def _samples(feed: RunFeed) -> None:
     if not feed.samples:
         st.caption("Sample grids appear as the run reaches its first sample step.")
         return
-    if len(feed.samples) > 1:
-        index = st.slider("Sample grid at step", 0, len(feed.samples) - 1, len(feed.samples) - 1, key="sample_index",
-                          format="%d", help="Scrub back through every grid of the run.")  # fmt: skip
-    else:
-        index = 0
-    grid = feed.samples[index]
+    steps = [s["step"] for s in feed.samples]
+    # No key: the widget resets to the newest grid when one arrives, and stays put once the run ends.
+    chosen = (
+        st.select_slider(
+            "Sample grid at step",
+            steps,
+            steps[-1],
+            help="Scrub back through every grid of the run.",
+        )
+        if len(steps) > 1
+        else steps[0]
+    )
+    grid = feed.samples[steps.index(chosen)]
     path = feed.folder / grid["path"]
     if path.exists():
         st.image(str(path), caption=f"step {grid['step']} · epoch {grid['epoch']}", width="stretch")

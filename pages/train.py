@@ -10,10 +10,9 @@ from gen_core.models import MODELS
 from ui import formulas
 from ui.charts import LABELS, compare_chart
 from ui.checkpoints import picker
-from ui.common import dataset_info, run_manager, setup_page
+from ui.common import dataset_info, run_manager
 from ui.run_view import show_run
 
-setup_page("Train", "🏋️")
 manager = run_manager()
 st.title("Train")
 

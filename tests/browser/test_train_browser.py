@@ -1,0 +1,53 @@
+"""Click through the Train page in a real browser, as a person would."""
+
+import re
+import time
+
+from playwright.sync_api import Page, expect
+
+expect.set_options(timeout=20_000)
+
+
+def loss_points(page: Page) -> int:
+    """Points in the first trace of the losses chart, read from the Plotly graph in the page."""
+    return page.evaluate(
+        """() => { const plots = [...document.querySelectorAll('.js-plotly-plot')];
+                   const losses = plots.find(p => (p.layout?.title?.text || '').includes('Losses'));
+                   return losses && losses.data.length ? losses.data[0].x.length : 0; }"""
+    )
+
+
+def wait_for_more_points(page: Page, than: int, timeout_s: float = 60) -> int:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        n = loss_points(page)
+        if n > than:
+            return n
+        page.wait_for_timeout(300)
+    raise AssertionError(f"the losses chart stayed at {than} points")
+
+
+def test_start_watch_reload_and_stop_a_dcgan_run(page: Page, app_url: str):
+    page.goto(f"{app_url}/train")
+    expect(page.get_by_role("button", name="Start training")).to_be_visible()
+    page.get_by_role("button", name="Start training").click()
+    expect(page).to_have_url(re.compile(r"run=\d{8}-\d{6}-dcgan-"), timeout=15_000)
+    run_id = re.search(r"run=([\w-]+)", page.url).group(1)
+    expect(page.get_by_text(f"Run {run_id}", exact=False)).to_be_visible()
+
+    first = wait_for_more_points(page, 0)
+    second = wait_for_more_points(page, first)  # the chart updates at least twice, by itself
+    wait_for_more_points(page, second)
+    expect(page.get_by_text(re.compile(r"^step \d+ · epoch \d+$"))).to_be_visible()
+    grid_width = page.evaluate("() => Math.max(...[...document.images].map(i => i.naturalWidth))")
+    assert grid_width == 8 * 28 + 9 * 2  # the 8x8 sample grid PNG, loaded by the browser
+
+    page.reload()
+    expect(page.get_by_text(f"Run {run_id}", exact=False)).to_be_visible()
+    expect(page.get_by_text("running", exact=False).first).to_be_visible()
+    assert wait_for_more_points(page, 0) > 0
+
+    page.get_by_role("button", name=re.compile("Stop")).click()
+    expect(page.get_by_text("stopped", exact=False).first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Checkpoint saved at step")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("Download checkpoint"))).to_be_visible()

@@ -118,3 +118,58 @@ def test_a_failed_run_shows_its_reason_without_a_traceback(train_page):
     rerun_until(at, lambda a: "failed" in header(a))
     assert any("MNIST" in e.value for e in at.error)
     assert not at.exception
+
+
+def fake_run(root, run_id, model, options, step_rows, end="finished"):
+    """A run folder written by hand, as a finished run leaves it."""
+    folder = root / run_id
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(
+        json.dumps({"id": run_id, "model": model, "options": options, "created": time.time()})
+    )
+    family = "gan" if "gan" in model else "vae"
+    lines = [{"type": "start", "step": 0, "model": model, "family": family, "device": "CPU", "total_steps": 100,
+              "dataset": {"name": "mnist-5k"}, "parameters": 1}]  # fmt: skip
+    lines += [
+        {
+            "type": "step",
+            "epoch": 0,
+            "images_per_s": 1000.0,
+            "eta_s": 0.0,
+            "total_steps": 100,
+            **row,
+        }
+        for row in step_rows
+    ]
+    lines.append({"type": end, "step": step_rows[-1]["step"]})
+    (folder / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in lines))
+    return run_id
+
+
+def test_a_run_where_d_wins_shows_the_warning_and_compare_overlays_runs(train_page):
+    from ui.common import RUNS
+
+    rows = [
+        {"step": 10 * i, "loss_d": 0.1, "loss_g": 5.0, "d_x": 0.99, "d_g_z": 0.01}
+        for i in range(1, 9)
+    ]
+    winning = fake_run(RUNS, "20000101-000000-dcgan-aaaa", "dcgan", {"label_smoothing": 0.0}, rows)
+    healed = [{**r, "d_g_z": 0.3, "loss_g": 1.3} for r in rows]
+    smoothed = fake_run(
+        RUNS, "20000101-000001-dcgan-bbbb", "dcgan", {"label_smoothing": 0.1}, healed
+    )
+    at = AppTest.from_file(TRAIN, default_timeout=60)
+    at.query_params["run"] = winning
+    at.run()
+    assert any("discriminator is winning" in w.value for w in at.warning)
+    at.session_state["train_tab"] = "Compare runs"
+    at.run()
+    at.multiselect(key="compare_runs").set_value([winning, smoothed]).run()
+    at.selectbox(key="compare_metric").set_value("d_g_z").run()
+    chart = json.loads(
+        next(c for c in at.get("plotly_chart") if "compare_chart" in c.proto.id).proto.spec
+    )
+    names = sorted(trace["name"] for trace in chart["data"])
+    assert (
+        len(names) == 2 and "label_smoothing=0.1" in names[1] and "label_smoothing=0.0" in names[0]
+    )

@@ -12,6 +12,7 @@ from gen_core.checkpoints import CheckpointError, read_info
 from gen_core.events import RunFeed
 from gen_core.images import to_gif
 from gen_core.runs import RunManager, RunStatus
+from ui import formulas
 from ui.charts import metric_chart
 from ui.checkpoints import download_button
 
@@ -68,6 +69,7 @@ def _live(manager: RunManager, run_id: str, shown_status: str) -> None:
         _charts(feed)
     with samples:
         _samples(feed)
+    formulas.explain((feed.start or {}).get("family", "gan"))
     if run.status in ("finished", "stopped") and run.checkpoint:
         _checkpoint(run)
 

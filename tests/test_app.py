@@ -173,3 +173,21 @@ def test_a_run_where_d_wins_shows_the_warning_and_compare_overlays_runs(train_pa
     assert (
         len(names) == 2 and "label_smoothing=0.1" in names[1] and "label_smoothing=0.0" in names[0]
     )
+
+
+def test_resume_a_shipped_checkpoint_for_one_more_epoch(train_page):
+    at = train_page
+    at.sidebar.selectbox[0].set_value(str(ROOT / "checkpoints" / "vae")).run()
+    resume_epochs = next(n for n in at.number_input if n.label == "Total epochs")
+    assert resume_epochs.value == 65  # shipped at epoch 60
+    resume_epochs.set_value(61).run()
+    at.button(key="resume").click().run()
+    rerun_until(at, lambda a: "finished" in header(a) or "failed" in header(a))
+    assert "finished" in header(at), [e.value for e in at.error]
+    run_id = at.query_params["run"]
+    run_id = run_id[0] if isinstance(run_id, list) else run_id
+    from gen_core.checkpoints import read_info
+    from ui.common import RUNS
+
+    info = read_info(RUNS / run_id / "checkpoint")
+    assert (info.step, info.epoch) == (3720 + 62, 61) and info.model == "vae"

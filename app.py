@@ -1,10 +1,66 @@
-"""Entry point: `streamlit run app.py`. Declares the pages; each lives in pages/."""
+"""Home page of the generative-model explorer (`streamlit run app.py`): what it does, on which data and device, and a tour."""
 
 import streamlit as st
 
-st.set_page_config(page_title="Generative-model explorer", page_icon="🔢", layout="wide")
-PAGES = [
-    st.Page("pages/home.py", title="Home", icon="🏠", url_path="home", default=True),
-    st.Page("pages/train.py", title="Train", icon="🏋️", url_path="train"),
-]
-st.navigation(PAGES).run()
+from ui.checkpoints import available, label
+from ui.common import dataset_info, device_line, page
+
+page("Home")
+
+st.title("Generative-model explorer")
+st.write(
+    "Train GANs and VAEs on handwritten digits and watch them learn, walk their latent spaces, "
+    "and check your own digit images for anomalies. Everything runs on `gen_core`, a small "
+    "PyTorch library that the command line (`python -m gen_core`) uses too."
+)
+
+st.subheader("Data and device")
+info = dataset_info("auto")
+if isinstance(info, str):
+    st.error(f"No dataset is available: {info}")
+else:
+    st.info(f"**Dataset in use:** {info.describe()}")
+st.caption(f"Device: {device_line()}")
+
+st.subheader("Tour")
+st.page_link(
+    "pages/train.py",
+    label="**Train**: launch a GAN or VAE run, watch losses and samples live, compare remedies",
+    icon="🏋️",
+)
+st.page_link(
+    "pages/interpolate.py",
+    label="**Interpolate**: walk straight or spherical paths between latent points",
+    icon="↔️",
+)
+st.page_link(
+    "pages/latent_space.py",
+    label="**Latent space**: explore the VAE's map of the digits and decode any point",
+    icon="🗺️",
+)
+
+st.subheader("Checkpoints")
+infos = available()
+if not infos:
+    st.warning(
+        "No checkpoints found in checkpoints/ or runs/. `make checkpoints` trains the shipped ones."
+    )
+else:
+    st.caption(
+        "Shipped checkpoints work on every page at once; runs you finish or stop join this list."
+    )
+    st.dataframe(
+        [
+            {
+                "checkpoint": label(i),
+                "model": i.model,
+                "latent size": i.config.get("nz", i.config.get("latent_dim")),
+                "step": i.step,
+                "epoch": i.epoch,
+                "dataset": i.dataset.get("name", "?"),
+                "created": i.created,
+            }
+            for i in infos
+        ],
+        hide_index=True,
+    )

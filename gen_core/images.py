@@ -9,8 +9,9 @@ import torch
 from PIL import Image
 
 
-def to_pil(images: torch.Tensor, nrow: int = 8, padding: int = 2) -> Image.Image:
-    """A grayscale grid (or one image) from (N, 1, H, W) or (1, H, W) values in [0, 1]."""
+def to_pil(images: torch.Tensor, nrow: int = 8, padding: int = 2, scale: int = 1) -> Image.Image:
+    """A grayscale grid (or one image) from (N, 1, H, W) or (1, H, W) values in [0, 1];
+    ``scale`` enlarges it with nearest-neighbour, so browsers show crisp pixels."""
     from torchvision.utils import make_grid  # imported here: torchvision adds ~2 s to CLI start-up
 
     if images.dim() == 3:
@@ -18,7 +19,19 @@ def to_pil(images: torch.Tensor, nrow: int = 8, padding: int = 2) -> Image.Image
     grid = make_grid(images.detach().float().cpu().clamp(0, 1), nrow=nrow, padding=padding,
                      pad_value=1.0 if len(images) > 1 else 0.0)  # fmt: skip
     array = (grid[0] * 255).round().to(torch.uint8).numpy()
-    return Image.fromarray(array)  # 2-D uint8: mode "L"
+    image = Image.fromarray(array)  # 2-D uint8: mode "L"
+    return (
+        image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
+        if scale > 1
+        else image
+    )
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    """PNG file contents, for a download button."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def save_grid(images: torch.Tensor, path: str | Path, nrow: int = 8) -> Path:

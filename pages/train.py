@@ -10,10 +10,11 @@ from gen_core.models import MODELS
 from ui import formulas
 from ui.charts import LABELS, compare_chart
 from ui.checkpoints import picker
-from ui.common import dataset_info, run_manager
+from ui.common import dataset_info, page, run_manager
 from ui.run_view import show_run
 
 manager = run_manager()
+page("Train")
 st.title("Train")
 
 LR_CHOICES = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3]

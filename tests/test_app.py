@@ -8,10 +8,10 @@ from streamlit.testing.v1 import AppTest
 
 from gen_core.runs import RunManager
 
-from .conftest import ROOT
+from .conftest import ROOT, open_page
 
-TRAIN = str(ROOT / "pages" / "train.py")
-APP = str(ROOT / "app.py")
+TRAIN = "pages/train.py"
+APP = str(ROOT / "app.py")  # the home page
 
 
 def header(at: AppTest) -> str:
@@ -37,7 +37,7 @@ def rerun_until(at: AppTest, done, timeout=90.0) -> AppTest:
 
 @pytest.fixture
 def train_page():
-    at = AppTest.from_file(TRAIN, default_timeout=60).run()
+    at = open_page(TRAIN)
     assert not at.exception
     yield at
     manager = RunManager(__import__("ui.common", fromlist=["RUNS"]).RUNS)
@@ -83,9 +83,7 @@ def test_a_tiny_run_starts_grows_its_charts_and_finishes(train_page):
     assert any("Checkpoint saved at step 120" in s.value for s in at.success)
     assert any(b.label.startswith("Download checkpoint") for b in at.get("download_button"))
 
-    reloaded = AppTest.from_file(TRAIN, default_timeout=60)
-    reloaded.query_params["run"] = run_id  # a reload, or the link opened in another browser
-    reloaded.run()
+    reloaded = open_page(TRAIN, run=run_id)  # a reload, or the link opened in another browser
     assert run_id in header(reloaded) and "finished" in header(reloaded)
 
 
@@ -158,9 +156,7 @@ def test_a_run_where_d_wins_shows_the_warning_and_compare_overlays_runs(train_pa
     smoothed = fake_run(
         RUNS, "20000101-000001-dcgan-bbbb", "dcgan", {"label_smoothing": 0.1}, healed
     )
-    at = AppTest.from_file(TRAIN, default_timeout=60)
-    at.query_params["run"] = winning
-    at.run()
+    at = open_page(TRAIN, run=winning)
     assert any("discriminator is winning" in w.value for w in at.warning)
     at.session_state["train_tab"] = "Compare runs"
     at.run()

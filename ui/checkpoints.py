@@ -18,6 +18,12 @@ from gen_core.checkpoints import (
 from gen_core.models import GenerativeModel
 from ui.common import RUNS, SHIPPED
 
+SHIPPED_ORDER = (
+    "dcgan",
+    "vae",
+    "conv-vae",
+    "fcgan",
+)  # the default pick first: best GAN, the 2-D VAE
 SELECTED = "checkpoint_path"  # session key that carries the choice from page to page
 
 
@@ -25,7 +31,9 @@ def available(families: Sequence[str] = ("gan", "vae")) -> list[CheckpointInfo]:
     """Shipped checkpoints first, then those of runs, newest first."""
     shipped = list_checkpoints(SHIPPED) if SHIPPED.is_dir() else []
     trained = list_checkpoints(RUNS) if RUNS.is_dir() else []
-    return [i for i in sorted(shipped, key=lambda i: i.name) + trained if i.family in families]
+    order = {name: rank for rank, name in enumerate(SHIPPED_ORDER)}
+    shipped = sorted(shipped, key=lambda i: (order.get(i.name, len(order)), i.name))
+    return [i for i in shipped + trained if i.family in families]
 
 
 def label(info: CheckpointInfo) -> str:
@@ -61,7 +69,8 @@ def picker(
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the model…")
-def _load(path: str, modified: float) -> GenerativeModel:
+def cached_model(path: str, modified: float) -> GenerativeModel:
+    """The model of one checkpoint version, loaded once for every session."""
     return load_checkpoint(path).model
 
 
@@ -69,7 +78,7 @@ def load_model(info: CheckpointInfo) -> GenerativeModel | None:
     """The model of a checkpoint, loaded once per file version; None (with a message) if unusable."""
     sidecar = files_of(info.path)[0]
     try:
-        return _load(str(info.path), sidecar.stat().st_mtime)
+        return cached_model(str(info.path), sidecar.stat().st_mtime)
     except (CheckpointError, OSError) as err:
         st.error(f"This checkpoint cannot be loaded: {err}")
         return None

@@ -16,6 +16,31 @@ SHIPPED = ROOT / "checkpoints"
 RUNS = Path(os.environ.get("GEN_CORE_RUNS", ROOT / "runs"))
 
 
+PAGES = (
+    ("app.py", "Home", "🏠"),
+    ("pages/train.py", "Train", "🏋️"),
+    ("pages/interpolate.py", "Interpolate", "↔️"),
+    ("pages/latent_space.py", "Latent space", "🗺️"),
+)
+
+
+def page(title: str) -> None:
+    """Every page starts here: page config and the sidebar's list of pages.
+
+    Streamlit's own list (hidden in .streamlit/config.toml) would call the home page "app";
+    st.navigation would fix that, but a pages/ folder makes a fresh server's first deep link
+    bypass it, so the pages/ folder stays the router and this list is drawn by hand.
+    """
+    icon = next(i for _, t, i in PAGES if t == title)
+    st.set_page_config(
+        page_title=f"{title} · Generative-model explorer", page_icon=icon, layout="wide"
+    )
+    with st.sidebar:
+        for path, label, page_icon in PAGES:
+            st.page_link(path, label=label, icon=page_icon)
+        st.divider()
+
+
 @st.cache_resource
 def run_manager() -> RunManager:
     """One manager for every session: it queues runs beyond GEN_CORE_MAX_RUNS (default 1)."""

@@ -1,0 +1,166 @@
+"""Latent-space operations: interpolation paths, encoding and decoding, 2-D projections.
+
+Paths are built on latents of shape (d,) or (K, d); decoding and encoding take and return
+image tensors (N, 1, 28, 28) in [0, 1]. Nothing here knows about Streamlit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from gen_core.models import VAE, GenerativeModel
+
+PARALLEL_EPS = 1e-6  # sin(omega) below this: the two directions are (anti)parallel
+
+
+def lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:
+    """Straight line a + t (b - a); ``t`` of shape (T,) gives (T, d)."""
+    t = torch.as_tensor(t, dtype=a.dtype, device=a.device)
+    if t.dim() == 1:
+        t = t[:, None]
+    return a * (1 - t) + b * t
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:
+    """Spherical interpolation (Shoemake, 1985), as White (2016) proposed for GAN latents.
+
+    Follows the great circle between the directions of ``a`` and ``b``, so samples stay near
+    the shell where a Gaussian prior puts its mass instead of cutting through the low-norm
+    middle. Nearly parallel vectors fall back to lerp; nearly opposite ones, whose great circle
+    is not unique, pass through a fixed direction orthogonal to ``a``. Endpoints are exact.
+    """
+    t = torch.as_tensor(t, dtype=a.dtype, device=a.device)
+    scalar = t.dim() == 0
+    t = t.reshape(-1, 1)
+    cos = torch.dot(a / a.norm(), b / b.norm()).clamp(-1.0, 1.0)
+    omega = torch.arccos(cos)
+    sin = torch.sin(omega)
+    if sin < PARALLEL_EPS and cos > 0:
+        out = lerp(a, b, t.flatten())
+    elif sin < PARALLEL_EPS:
+        mid = _orthogonal(a) * (a.norm() + b.norm()) / 2
+        first = t.flatten() < 0.5
+        out = torch.where(first[:, None], slerp(a, mid, (2 * t).flatten().clamp(0, 1)),
+                          slerp(mid, b, (2 * t - 1).flatten().clamp(0, 1)))  # fmt: skip
+    else:
+        out = torch.sin((1 - t) * omega) / sin * a + torch.sin(t * omega) / sin * b
+    return out[0] if scalar else out
+
+
+def _orthogonal(a: torch.Tensor) -> torch.Tensor:
+    """A unit vector orthogonal to ``a``: the basis vector least aligned with it, made orthogonal."""
+    e = torch.zeros_like(a)
+    e[torch.argmin(a.abs())] = 1.0
+    u = a / a.norm()
+    v = e - torch.dot(e, u) * u
+    return v / v.norm()
+
+
+def path(points: torch.Tensor, frames_per_leg: int, method: str = "lerp") -> torch.Tensor:
+    """Frames through K points: ``frames_per_leg`` per leg (its start included) plus the last
+    point, so (K - 1) * frames_per_leg + 1 frames, each point appearing exactly once."""
+    if len(points) < 2 or frames_per_leg < 1:
+        raise ValueError("a path needs at least two points and one frame per leg")
+    step = {"lerp": lerp, "slerp": slerp}[method]
+    t = torch.arange(frames_per_leg, dtype=points.dtype) / frames_per_leg
+    legs = [step(points[i], points[i + 1], t) for i in range(len(points) - 1)]
+    return torch.cat([*legs, points[-1:]])
+
+
+def at_position(points: torch.Tensor, position: float, method: str = "lerp") -> torch.Tensor:
+    """The latent at ``position`` in [0, K - 1] along the path through the points (leg index + t)."""
+    leg = min(int(position), len(points) - 2)
+    step = {"lerp": lerp, "slerp": slerp}[method]
+    return step(points[leg], points[leg + 1], position - leg)
+
+
+def norm_profile(latents: torch.Tensor) -> torch.Tensor:
+    """||z|| along a path: a d-dimensional N(0, I) puts most mass near sqrt(d)."""
+    return latents.norm(dim=-1)
+
+
+def seeded_latents(model: GenerativeModel, seeds: list[int]) -> torch.Tensor:
+    """One prior sample per seed, the same on every machine and run."""
+    return torch.cat([model.sample_latent(1, torch.Generator().manual_seed(int(s))) for s in seeds])
+
+
+@torch.inference_mode()
+def decode(model: GenerativeModel, z: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+    """Images in [0, 1] for latents, in eval mode and in batches."""
+    model.eval()
+    device = next(model.parameters()).device
+    return torch.cat(
+        [
+            model.generate(z[i : i + batch_size].to(device)).float().cpu()
+            for i in range(0, len(z), batch_size)
+        ]
+    )
+
+
+@torch.inference_mode()
+def encode(model: VAE, images: torch.Tensor, sample: bool = False, generator: torch.Generator | None = None,
+           batch_size: int = 512) -> torch.Tensor:  # fmt: skip
+    """Latents of images (uint8 or float in [0, 1]): the posterior mean, or a sample from q(z|x)."""
+    if not isinstance(model, VAE):
+        raise TypeError("only a VAE has an encoder; GAN latents come from seeds")
+    model.eval()
+    device = next(model.parameters()).device
+    x = images.float() / 255 if images.dtype == torch.uint8 else images.float()
+    out = []
+    for i in range(0, len(x), batch_size):
+        mu, logvar = model.encode(x[i : i + batch_size].to(device))
+        if sample:
+            mu = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=generator).to(
+                device
+            )
+        out.append(mu.float().cpu())
+    return torch.cat(out)
+
+
+PROJECTIONS = ("umap", "pca")
+
+
+def project(
+    latents: np.ndarray, method: str = "umap", cache_dir: str | Path | None = None, **params: Any
+) -> np.ndarray:
+    """2-D coordinates for latents above 2-D: UMAP (McInnes et al., 2018) or PCA.
+
+    UMAP params: n_neighbors (15), min_dist (0.1), seed (0); PCA has none. With ``cache_dir``
+    the result is kept on disk, keyed by the latents and settings, and reused.
+    """
+    latents = np.ascontiguousarray(latents, dtype=np.float32)
+    if method not in PROJECTIONS:
+        raise ValueError(f"unknown projection {method!r}; choose one of {', '.join(PROJECTIONS)}")
+    file = None
+    if cache_dir is not None:
+        key = hashlib.sha256(
+            latents.tobytes() + json.dumps([method, latents.shape, params], sort_keys=True).encode()
+        ).hexdigest()[:24]
+        file = Path(cache_dir) / f"{method}-{key}.npy"
+        if file.exists():
+            return np.load(file)
+    coords = _fit(latents, method, params)
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_name(file.name + ".tmp.npy")
+        np.save(tmp, coords)
+        tmp.replace(file)
+    return coords
+
+
+def _fit(latents: np.ndarray, method: str, params: dict[str, Any]) -> np.ndarray:
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=2).fit_transform(latents).astype(np.float32)
+    import umap  # imported here: numba makes it slow to import
+
+    reducer = umap.UMAP(n_components=2, n_neighbors=int(params.get("n_neighbors", 15)),
+                        min_dist=float(params.get("min_dist", 0.1)), random_state=int(params.get("seed", 0)), n_jobs=1)  # fmt: skip
+    return reducer.fit_transform(latents).astype(np.float32)

@@ -1,0 +1,104 @@
+"""AppTest of the Interpolate and Latent Space pages on the shipped checkpoints."""
+
+import base64
+import json
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from .conftest import ROOT, open_page
+
+INTERPOLATE = "pages/interpolate.py"
+LATENT = "pages/latent_space.py"
+
+
+def image_urls(at: AppTest) -> list[str]:
+    return [img.url for element in at.get("image") for img in element.proto.imgs]
+
+
+def image_captions(at: AppTest) -> list[str]:
+    return [c for element in at.get("image") for c in element.captions]
+
+
+def open_with(path: str, checkpoint: str | None = None) -> AppTest:
+    at = open_page(path)
+    if checkpoint:
+        at.sidebar.selectbox[0].set_value(str(ROOT / "checkpoints" / checkpoint)).run()
+    assert not at.exception
+    return at
+
+
+def test_slider_endpoints_and_method_switch_on_the_dcgan():
+    at = open_with(INTERPOLATE, "dcgan")
+    before = image_urls(at)
+    at.slider(key="i_pos").set_value(0.9).run()
+    after = image_urls(at)
+    assert before[0] != after[0] and before[2] != after[2]  # both decoded frames moved with t
+    assert (before[1], before[3]) == (after[1], after[3])  # the strips did not
+    assert image_captions(at).count("position 0.90") == 2
+
+    at.text_input(key="i_seeds").set_value("5, 6, 7").run()
+    assert image_captions(at).count("17 frames") == 2  # 2 legs x 8 frames + the last point
+    lerp_gif = next(b for b in at.get("download_button") if "GIF" in b.proto.label).proto.url
+    at.radio(key="i_method").set_value("slerp").run()
+    slerp_gif = next(b for b in at.get("download_button") if "GIF" in b.proto.label).proto.url
+    assert lerp_gif != slerp_gif
+
+    at.text_input(key="i_seeds").set_value("5, x").run()
+    assert any("whole numbers" in e.value for e in at.error) and not at.exception
+
+
+def test_vae_endpoints_from_test_digits_and_the_map():
+    at = open_with(INTERPOLATE, "vae")
+    at.button_group(key="i_source").set_value("Test digits").run()
+    at.text_input(key="i_indices").set_value("7, 412").run()
+    captions = image_captions(at)
+    assert "#7: digit 0" in captions and "#412: digit 4" in captions
+    assert any(
+        "i_map" in c.proto.id for c in at.get("plotly_chart")
+    )  # 2-D: the path on the latent map
+    at.text_input(key="i_indices").set_value("7, 5000").run()
+    assert any("between 0 and 999" in e.value for e in at.error)
+
+
+def test_latent_space_of_the_2d_vae():
+    at = open_with(LATENT, "vae")
+    assert any("ls_map" in c.proto.id for c in at.get("plotly_chart"))
+    at.number_input[0].set_value(250).run()
+    assert any(m.value.startswith("**Test digit #250**: label 2") for m in at.markdown)
+    assert any("Gaussian quantiles" in c for c in image_captions(at))
+    assert any(b.proto.label == "Coordinates as CSV" for b in at.get("download_button"))
+
+
+def test_umap_on_the_conv_vae():
+    at = open_with(LATENT, "conv-vae")
+    assert any("Compute projection" in i.value for i in at.info)
+    at.radio(key="ls_method").set_value("umap")
+    at.slider(key="ls_neighbors").set_value(10)
+    at.button[0].click().run()
+    assert not at.exception
+    assert map_title(at).startswith("UMAP projection") and map_points(at) == 1000
+    at.radio(key="ls_method").set_value("pca")
+    at.button[0].click().run()
+    assert map_title(at).startswith("PCA projection") and map_points(at) == 1000
+
+
+def map_figure(at: AppTest) -> dict:
+    return json.loads(next(c for c in at.get("plotly_chart") if "ls_map" in c.proto.id).proto.spec)
+
+
+def map_title(at: AppTest) -> str:
+    return map_figure(at)["layout"]["title"]["text"]
+
+
+def map_points(at: AppTest) -> int:
+    """Points across traces; plotly sends numpy arrays as base64 "bdata"."""
+
+    def count(x):
+        return (
+            len(base64.b64decode(x["bdata"])) // np.dtype(x["dtype"]).itemsize
+            if isinstance(x, dict)
+            else len(x)
+        )
+
+    return sum(count(trace["x"]) for trace in map_figure(at)["data"])

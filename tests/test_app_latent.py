@@ -4,6 +4,7 @@ import base64
 import json
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from .conftest import ROOT, open_page
@@ -102,3 +103,27 @@ def map_points(at: AppTest) -> int:
         )
 
     return sum(count(trace["x"]) for trace in map_figure(at)["data"])
+
+
+@pytest.mark.parametrize("checkpoint", ["dcgan", "fcgan", "vae", "conv-vae"])
+def test_interpolate_works_on_every_shipped_checkpoint(checkpoint):
+    at = open_with(INTERPOLATE, checkpoint)
+    assert image_captions(at).count("position 0.50") == 2 and not at.error
+
+
+def test_both_pages_work_on_a_freshly_trained_checkpoint(mnist5k):
+    from gen_core.models import build_model
+    from gen_core.training import VAETrainConfig, make_trainer
+    from ui.common import RUNS
+
+    stem = RUNS / "20000101-000002-vae-fresh" / "checkpoint"
+    trainer = make_trainer(build_model("vae", {"latent_dim": 3}), mnist5k.train.images,
+                           VAETrainConfig(steps=30, device="cpu"), checkpoint_path=stem)  # fmt: skip
+    assert trainer.run() == "finished"
+    for page in (INTERPOLATE, LATENT):
+        at = open_with(page)
+        at.sidebar.selectbox[0].set_value(str(stem)).run()
+        assert not at.exception and not at.error
+    at.radio(key="ls_method").set_value("pca")
+    at.button[0].click().run()
+    assert map_title(at).startswith("PCA projection") and map_points(at) == 1000

@@ -39,6 +39,12 @@ st.page_link(
     icon="🗺️",
 )
 
+st.page_link(
+    "pages/anomaly.py",
+    label="**Anomaly**: upload digits and see whether the VAE finds them normal, and why",
+    icon="🚩",
+)
+
 st.subheader("Checkpoints")
 infos = available()
 if not infos:

@@ -53,3 +53,16 @@ def to_gif(frames: list[Image.Image], ms_per_frame: int = 200) -> bytes:
         buffer, format="GIF", save_all=True, append_images=frames[1:], duration=ms_per_frame, loop=0
     )
     return buffer.getvalue()
+
+
+def heatmap(values: torch.Tensor, scale: int = 1) -> Image.Image:
+    """A black-red-yellow picture of non-negative values (H, W) or (1, H, W), brightest at the max."""
+    v = values.detach().float().cpu().reshape(values.shape[-2:])
+    v = (v / v.max()).clamp(0, 1) if v.max() > 0 else torch.zeros_like(v)
+    rgb = torch.stack([(v * 2).clamp(0, 1), (v * 2 - 1).clamp(0, 1), torch.zeros_like(v)], -1)
+    image = Image.fromarray((rgb * 255).round().to(torch.uint8).numpy())
+    return (
+        image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
+        if scale > 1
+        else image
+    )

@@ -21,6 +21,7 @@ PAGES = (
     ("pages/train.py", "Train", "🏋️"),
     ("pages/interpolate.py", "Interpolate", "↔️"),
     ("pages/latent_space.py", "Latent space", "🗺️"),
+    ("pages/anomaly.py", "Anomaly", "🚩"),
 )
 
 

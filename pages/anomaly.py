@@ -1,0 +1,150 @@
+"""Anomaly page: upload digits, see every preprocessing stage, and get an explained verdict."""
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from PIL import Image
+
+from gen_core.anomaly import SCORES, percentile_of, score, threshold
+from gen_core.data import DatasetUnavailable, load_dataset
+from gen_core.images import heatmap, to_pil
+from gen_core.preprocess import ImageRejected, mnist_style
+from ui.checkpoints import cached_model, load_model, picker
+from ui.common import page
+from ui.latents import test_split, version
+
+MAX_FILES = 20
+page("Anomaly")
+st.title("Anomaly check")
+st.write(
+    "Is this a normal digit? The VAE reconstructs what resembles its training data well; "
+    "a high reconstruction error means the image is unlike it. The threshold is fitted on "
+    "normal test digits only, so every score comes with its percentile among them."
+)
+info = picker(("vae",), help="Only VAEs can reconstruct an input and so score it.")
+if info is None:
+    st.stop()
+model = load_model(info)
+if model is None:
+    st.stop()
+
+
+@st.cache_data(show_spinner="Scoring the normal test digits…", max_entries=16)
+def normal_scores(path: str, modified: float, kind: str) -> np.ndarray:
+    images, _ = test_split()
+    return score(cached_model(path, modified), images, kind).scores.numpy()
+
+
+@st.cache_data(show_spinner=False)
+def fashion_items() -> list[Image.Image] | None:
+    try:
+        test = load_dataset("fashion-mnist").test
+    except DatasetUnavailable:
+        return None
+    return [Image.fromarray(test.images[i, 0].numpy()) for i in (0, 1, 2)]
+
+
+def examples() -> dict[str, Image.Image]:
+    """Built-in inputs to try without a file, as images a person could have uploaded."""
+    images, labels = test_split()
+    digit = lambda i: Image.fromarray(images[i, 0].numpy())  # noqa: E731
+    found = {f"normal test digit #{i} (a {labels[i]})": digit(i) for i in (3, 250, 705)}
+    found["the #705 digit rotated 90°"] = digit(705).rotate(90)
+    found["the #250 digit inverted (black on white)"] = Image.fromarray(
+        255 - images[250, 0].numpy()
+    )
+    found["uniform noise"] = Image.fromarray(
+        np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
+    )
+    for name, item in zip(
+        ("an ankle boot", "a pullover", "trousers"), fashion_items() or [], strict=False
+    ):
+        found[f"Fashion-MNIST: {name}"] = item
+    return found
+
+
+kind = st.radio("Score", list(SCORES), format_func=SCORES.get, horizontal=True, key="a_kind")
+normal = normal_scores(str(info.path), version(info), kind)
+c1, c2 = st.columns([1, 2])
+by = c1.radio("Threshold by", ["percentile", "false-positive rate"], key="a_by")
+if by == "percentile":
+    level = c2.slider("Percentile of normal scores", 80.0, 99.9, 99.0, 0.1, key="a_percentile")
+    cut = threshold(normal, percentile=level)
+else:
+    rate = c2.slider("Target false-positive rate (%)", 0.1, 20.0, 1.0, 0.1, key="a_fpr")
+    cut = threshold(normal, fpr=rate / 100)
+st.caption(
+    f"Threshold {cut:.1f} nats, fitted on the {len(normal):,} normal test digits of mnist-5k only: a score above it is called anomalous."
+)
+
+files = st.file_uploader(
+    "Digit images (PNG or JPEG)",
+    type=["png", "jpg", "jpeg"],
+    accept_multiple_files=True,
+    key="a_files",
+)
+chosen = st.multiselect("…or try built-in examples", list(examples()), key="a_examples")
+if files and len(files) > MAX_FILES:
+    st.error(
+        f"{len(files)} files at once is too many: the first {MAX_FILES} are checked. Upload the rest in another batch."
+    )
+inputs = [(f.name, f.getvalue()) for f in (files or [])[:MAX_FILES]] + [
+    (name, examples()[name]) for name in chosen
+]
+
+results = []
+for name, data in inputs:
+    try:
+        stages = mnist_style(data, name)
+    except ImageRejected as err:
+        st.error(f"**{name}**: {err}")
+        continue
+    scored = score(model, stages.tensor[None], kind)
+    value = float(scored.scores[0])
+    results.append({"name": name, "stages": stages, "scored": scored, "score": value,
+                    "percentile": percentile_of(value, normal), "anomalous": value > cut})  # fmt: skip
+
+fig = go.Figure(
+    go.Histogram(x=normal, nbinsx=60, name="normal test digits", marker={"color": "#8aa"})
+)
+fig.add_vline(x=cut, line={"color": "red", "dash": "dash"}, annotation_text="threshold")
+for r in results:
+    fig.add_vline(
+        x=r["score"],
+        line={"color": "black" if not r["anomalous"] else "crimson"},
+        annotation_text=r["name"][:18],
+        annotation_textangle=-90,
+    )
+fig.update_layout(title="Scores of normal digits, the threshold, and your inputs", xaxis_title=SCORES[kind], yaxis_title="digits",
+                  height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False)  # fmt: skip
+st.plotly_chart(fig, key="a_hist")
+
+for r in results:
+    s = r["stages"]
+    with st.container(border=True):
+        verdict = "🚩 anomalous" if r["anomalous"] else "✅ normal"
+        st.markdown(
+            f"**{r['name']}** · {verdict} · score {r['score']:.1f} nats, higher than {r['percentile']:.1f}% of normal digits"
+        )
+        pictures = [s.original.convert("L").resize((84, 84)), s.gray.resize((84, 84)), s.cropped.resize((84, 84)),
+                    to_pil(s.tensor, scale=3), to_pil(r["scored"].recon[0], scale=3), heatmap(r["scored"].error_maps[0], scale=3)]  # fmt: skip
+        captions = [
+            "upload",
+            "grayscale" + (", inverted" if s.inverted else ""),
+            "cropped to ink",
+            "MNIST-style 28×28",
+            "reconstruction",
+            "error map",
+        ]
+        st.image(pictures, caption=captions, output_format="PNG")
+
+if results:
+    table = [{"file": r["name"], "score": round(r["score"], 2), "percentile": round(r["percentile"], 2),
+              "verdict": "anomalous" if r["anomalous"] else "normal", "threshold": round(cut, 2)} for r in results]  # fmt: skip
+    st.dataframe(table, hide_index=True)
+    csv = "file,score,percentile,verdict,threshold\n" + "\n".join(
+        ",".join(str(v) for v in row.values()) for row in table
+    )
+    st.download_button("Results as CSV", csv, "anomaly-results.csv", "text/csv", key="a_csv")
+elif not inputs:
+    st.info("Upload one or more digit photos or scans, or pick a built-in example.")

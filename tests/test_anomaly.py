@@ -1,0 +1,158 @@
+import io
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from gen_core.anomaly import evaluate, percentile_of, score, threshold
+from gen_core.checkpoints import load_checkpoint
+from gen_core.preprocess import ImageRejected, mnist_style, open_image
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def vae():
+    return load_checkpoint(ROOT / "checkpoints" / "conv-vae").model
+
+
+def png(array: np.ndarray, mode: str | None = None, **save) -> bytes:
+    buffer = io.BytesIO()
+    image = Image.fromarray(array) if mode is None else Image.fromarray(array).convert(mode)
+    image.save(buffer, format=save.pop("format", "PNG"), **save)
+    return buffer.getvalue()
+
+
+def test_auroc_equals_a_hand_computed_value():
+    normal, anomalous = [0.1, 0.4, 0.35], [0.8, 0.3]
+    # pairs (anomaly > normal): 0.8 beats all 3, 0.3 beats only 0.1 -> 4 of 6
+    assert evaluate(normal, anomalous).auroc == pytest.approx(4 / 6)
+
+
+def test_thresholds_from_percentile_and_fpr_agree():
+    scores = np.random.default_rng(0).gamma(2.0, 10.0, 1000)
+    assert threshold(scores, percentile=99) == pytest.approx(threshold(scores, fpr=0.01))
+    t = threshold(scores, fpr=0.05)
+    assert (scores > t).mean() == pytest.approx(0.05, abs=0.002)
+    assert percentile_of(t, scores) == pytest.approx(95.0, abs=0.2)
+    with pytest.raises(ValueError):
+        threshold(scores, percentile=99, fpr=0.01)
+
+
+def test_test_digits_score_below_the_threshold_more_often_than_noise(vae, mnist5k):
+    normal = score(vae, mnist5k.test.images)
+    t = threshold(normal.scores, percentile=99)
+    digits_flagged = (score(vae, mnist5k.test.images[::10]).scores > t).float().mean()
+    noise = torch.rand(100, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    noise_flagged = (score(vae, noise).scores > t).float().mean()
+    assert digits_flagged <= 0.05 and noise_flagged == 1.0
+    assert normal.error_maps.shape == (1000, 1, 28, 28) and normal.recon.shape == (1000, 1, 28, 28)
+    elbo = score(vae, mnist5k.test.images[:50], "neg-elbo").scores
+    assert (elbo >= score(vae, mnist5k.test.images[:50]).scores * 0.9).all()
+
+
+def test_a_white_digit_on_black_passes_through_in_shape(mnist5k):
+    digit = mnist5k.test.images[42, 0].numpy()
+    stages = mnist_style(png(digit))
+    assert not stages.inverted and stages.tensor.shape == (1, 28, 28)
+    assert np.corrcoef(stages.tensor.flatten().numpy(), digit.flatten())[0, 1] > 0.8
+
+
+def test_a_black_on_white_photo_is_inverted_and_centred_by_mass(mnist5k):
+    digit = mnist5k.test.images[7, 0].numpy()
+    page = np.full((300, 400), 235, np.uint8)  # off-white paper, digit off-centre and dark
+    page[20:160, 30:170] = 235 - (
+        np.asarray(Image.fromarray(digit).resize((140, 140))) * 0.9
+    ).astype(np.uint8)
+    stages = mnist_style(png(page, format="JPEG"))
+    assert stages.inverted
+    t = stages.tensor[0].numpy()
+    ys, xs = np.indices(t.shape)
+    assert abs((t * ys).sum() / t.sum() - 13.5) < 1 and abs((t * xs).sum() / t.sum() - 13.5) < 1
+
+
+def test_aspect_is_kept_when_fitting_20x20():
+    bar = np.zeros((200, 60), np.uint8)
+    bar[20:180, 20:40] = 255  # a tall stroke, 8:1
+    fitted = mnist_style(png(bar)).fitted
+    assert fitted.height == 20 and fitted.width < 5
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"hello, I am a text file", "not a PNG or JPEG"),
+        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "not a PNG or JPEG"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><circle r="5"/></svg>', "not a PNG or JPEG"),
+        (png(np.zeros((40, 40), np.uint8), format="TIFF"), "not a PNG or JPEG"),
+        (png(np.full((40, 40), 255, np.uint8))[:60], "damaged or truncated"),
+        (png(np.zeros((40, 40), np.uint8)), "no ink"),
+        (png(np.full((40, 40), 255, np.uint8)), "no ink"),
+        (png(np.zeros((5, 40), np.uint8)), "too small"),
+    ],
+)  # fmt: skip
+def test_bad_uploads_are_refused_with_a_reason(data, message):
+    with pytest.raises(ImageRejected, match=message):
+        mnist_style(data, "upload.png")
+
+
+def test_a_decompression_bomb_is_refused_without_decoding():
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 0, 0, 0, 0)  # 10^10 gray pixels declared
+    bomb = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 1000))
+        + chunk(b"IEND", b"")
+    )
+    with pytest.raises(ImageRejected, match="decompression bomb|too large"):
+        open_image(bomb)
+
+
+def test_an_animated_image_is_refused():
+    frames = [Image.new("L", (30, 30), c) for c in (0, 255)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="PNG", save_all=True, append_images=frames[1:])
+    with pytest.raises(ImageRejected, match="animated"):
+        open_image(buffer.getvalue())
+
+
+def test_awkward_but_valid_images_are_converted(mnist5k):
+    digit = mnist5k.test.images[3, 0].numpy()
+    big = np.asarray(Image.fromarray(255 - digit).resize((280, 280)))
+    as16 = png((big.astype(np.uint16) * 257), format="PNG")
+    cmyk = png(np.stack([big] * 3, -1), "CMYK", format="JPEG")
+    palette = png(np.stack([big] * 3, -1), "P")
+    alpha_ink = np.zeros((280, 280, 4), np.uint8)
+    alpha_ink[..., 3] = 255 - big  # black pen on a transparent sheet: the ink lives in alpha
+    wide = np.full((100, 1000), 255, np.uint8)
+    wide[20:80, 470:530] = np.asarray(Image.fromarray(255 - digit).resize((60, 60)))
+    for data in (as16, cmyk, palette, png(alpha_ink), png(wide)):
+        t = mnist_style(data).tensor[0].numpy()
+        assert (
+            np.corrcoef(t.flatten(), mnist_style(png(digit)).tensor.flatten().numpy())[0, 1] > 0.7
+        )
+
+
+def test_exif_rotated_photos_are_turned_upright(mnist5k):
+    digit = mnist5k.test.images[705, 0].numpy()  # a 7: not the same turned sideways
+    rotated = (
+        Image.fromarray(255 - digit).resize((200, 200)).rotate(90, expand=True)
+    )  # stored sideways
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to view"
+    buffer = io.BytesIO()
+    rotated.save(buffer, format="JPEG", exif=exif)
+    reference = mnist_style(png(digit)).tensor.flatten().numpy()
+    upright = mnist_style(buffer.getvalue()).tensor.flatten().numpy()
+    sideways = mnist_style(rotated).tensor.flatten().numpy()
+    assert np.corrcoef(upright, reference)[0, 1] > 0.7 > np.corrcoef(sideways, reference)[0, 1]

@@ -1,0 +1,107 @@
+"""AppTest of the Anomaly page: verdicts, the threshold, examples and every kind of bad file."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from .conftest import ROOT, open_page
+from .test_anomaly import png
+
+ANOMALY = "pages/anomaly.py"
+
+
+@pytest.fixture
+def at():
+    at = open_page(ANOMALY)
+    at.sidebar.selectbox[0].set_value(str(ROOT / "checkpoints" / "conv-vae")).run()
+    assert not at.exception
+    return at
+
+
+def upload(at, *files):
+    at.file_uploader(key="a_files").set_value(
+        [(name, data, "image/png") for name, data in files]
+    ).run()
+    assert not at.exception
+    return at
+
+
+def verdicts(at):
+    return [m.value for m in at.markdown if " · " in m.value and "score" in m.value]
+
+
+def test_a_digit_photo_is_normal_and_noise_is_anomalous(at, mnist5k):
+    digit = np.asarray(
+        Image.fromarray(255 - mnist5k.test.images[420, 0].numpy()).resize((200, 200))
+    )  # dark on paper
+    noise = np.random.default_rng(1).integers(0, 256, (64, 64), dtype=np.uint8)
+    upload(at, ("my-four.png", png(digit)), ("noise.png", png(noise)))
+    four, fuzz = verdicts(at)
+    assert four.startswith("**my-four.png** · ✅ normal") and fuzz.startswith(
+        "**noise.png** · 🚩 anomalous"
+    )
+    assert any(c == "grayscale, inverted" for e in at.get("image") for c in e.captions)
+    assert any(c == "error map" for e in at.get("image") for c in e.captions)
+    table = at.dataframe[0].value
+    assert list(table["verdict"]) == ["normal", "anomalous"]
+    assert any(b.proto.label == "Results as CSV" for b in at.get("download_button"))
+
+
+def test_moving_the_threshold_changes_the_verdict(at, mnist5k):
+    upload(at, ("digit.png", png(mnist5k.test.images[903, 0].numpy())))
+    assert "✅ normal" in verdicts(at)[0]
+    at.radio(key="a_by").set_value("false-positive rate").run()
+    at.slider(key="a_fpr").set_value(20.0).run()  # flag the top fifth of normal digits
+    percentile = float(verdicts(at)[0].split("higher than ")[1].split("%")[0])
+    assert ("🚩 anomalous" in verdicts(at)[0]) == (percentile > 80.0)
+
+
+def test_built_in_examples_need_no_file(at):
+    options = at.multiselect(key="a_examples").options
+    noise = next(o for o in options if o == "uniform noise")
+    normal = next(o for o in options if o.startswith("normal test digit #705"))
+    at.multiselect(key="a_examples").set_value([normal, noise]).run()
+    assert ["✅ normal" in v for v in verdicts(at)] == [True, False]
+
+
+BAD = [
+    ("empty.png", b"", "is empty"),
+    ("notes.png", b"just some text, renamed", "not a PNG or JPEG"),
+    ("doc.png", b"%PDF-1.4\n1 0 obj", "not a PNG or JPEG"),
+    ("drawing.png", b'<svg xmlns="http://www.w3.org/2000/svg"/>', "not a PNG or JPEG"),
+    ("scan.png", png(np.zeros((40, 40), np.uint8), format="TIFF"), "not a PNG or JPEG"),
+    ("cut.png", png(np.full((40, 40), 255, np.uint8))[:60], "damaged or truncated"),
+    ("blank.png", png(np.full((40, 40), 255, np.uint8)), "no ink"),
+    ("black.png", png(np.zeros((40, 40), np.uint8)), "no ink"),
+    ("tiny.png", png(np.zeros((4, 4), np.uint8)), "too small"),
+]
+
+
+def animated() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("L", (30, 30), 0).save(
+        buffer, format="PNG", save_all=True, append_images=[Image.new("L", (30, 30), 255)]
+    )
+    return buffer.getvalue()
+
+
+def test_every_bad_file_gets_a_message_and_the_good_one_still_a_verdict(at, mnist5k):
+    files = [(n, d) for n, d, _ in BAD] + [
+        ("anim.png", animated()),
+        ("good.png", png(mnist5k.test.images[0, 0].numpy())),
+    ]
+    upload(at, *files)
+    errors = [e.value for e in at.error]
+    for name, _, message in [*BAD, ("anim.png", b"", "animated")]:
+        assert any(e.startswith(f"**{name}**") and message in e for e in errors), (name, errors)
+    assert len(verdicts(at)) == 1 and verdicts(at)[0].startswith("**good.png**")
+    assert not at.exception
+
+
+def test_too_many_files_at_once(at, mnist5k):
+    files = [(f"d{i}.png", png(mnist5k.test.images[i, 0].numpy())) for i in range(22)]
+    upload(at, *files)
+    assert any("too many" in e.value for e in at.error)
+    assert len(verdicts(at)) == 20

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from gen_core import checkpoints as ckpt
-from gen_core.data import DATASETS, DatasetUnavailable, load_dataset
+from gen_core.data import DATASETS, DatasetUnavailable, load_dataset, only_classes
 from gen_core.device import resolve_device, seed_everything
 from gen_core.events import STOP_FILE, Event, RunLog
 from gen_core.images import save_grid
@@ -136,7 +136,7 @@ def _train(
     if progress:
         callbacks.append(progress)
     trainer = make_trainer(
-        model, dataset.train.images, config, callbacks=callbacks,
+        model, only_classes(dataset.train, config.classes).images, config, callbacks=callbacks,
         dataset_info=dataclasses.asdict(dataset.info), checkpoint_path=out / "checkpoint",
     )  # fmt: skip
     if resumed:

@@ -216,6 +216,17 @@ def read_idx(path: Path) -> np.ndarray:
     return data.reshape(shape).copy()  # frombuffer is read-only; torch wants writable memory
 
 
+def only_classes(split: Split, classes: str) -> Split:
+    """The images of the listed labels ("3" or "1,7"); an empty string keeps every class."""
+    if not classes.strip():
+        return split
+    wanted = torch.tensor([int(c) for c in classes.split(",") if c.strip()])
+    keep = torch.isin(split.labels, wanted)
+    if not keep.any():
+        raise ValueError(f"no training images have the labels {classes!r}")
+    return Split(split.images[keep], split.labels[keep])
+
+
 def to_unit(images: torch.Tensor) -> torch.Tensor:
     """Pixels as float in [0, 1]: uint8 is scaled, float is taken as already scaled."""
     return images.float() / 255 if images.dtype == torch.uint8 else images.float()

@@ -5,12 +5,12 @@ import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
 
-from gen_core.anomaly import SCORES, percentile_of, score, threshold
+from gen_core.anomaly import SCORES, evaluate, percentile_of, score, threshold
 from gen_core.data import DatasetUnavailable, load_dataset
 from gen_core.images import heatmap, to_pil
 from gen_core.preprocess import ImageRejected, mnist_style
 from ui.checkpoints import cached_model, load_model, picker
-from ui.common import page
+from ui.common import page, run_manager
 from ui.latents import test_split, version
 
 MAX_FILES = 20
@@ -148,3 +148,86 @@ if results:
     st.download_button("Results as CSV", csv, "anomaly-results.csv", "text/csv", key="a_csv")
 elif not inputs:
     st.info("Upload one or more digit photos or scans, or pick a built-in example.")
+
+st.divider()
+st.subheader("Evaluate the detector")
+
+
+@st.cache_data(show_spinner="Scoring Fashion-MNIST test items…", max_entries=8)
+def fashion_scores(path: str, modified: float, kind: str) -> np.ndarray | None:
+    try:
+        items = load_dataset("fashion-mnist").test.images
+    except DatasetUnavailable:
+        return None
+    return score(cached_model(path, modified), items, kind).scores.numpy()
+
+
+def roc_chart(evaluations: dict) -> go.Figure:
+    fig = go.Figure(
+        [
+            go.Scatter(x=e.fpr, y=e.tpr, mode="lines", name=f"{name}: AUROC {e.auroc:.4f}")
+            for name, e in evaluations.items()
+        ]
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "gray"}, name="chance"
+        )
+    )
+    fig.update_layout(
+        xaxis_title="false-positive rate",
+        yaxis_title="true-positive rate",
+        height=380,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    )
+    return fig
+
+
+_, labels = test_split()
+evaluations = {}
+trained_on = info.train.get("classes", "").strip()
+if trained_on:
+    digits = [int(c) for c in trained_on.split(",")]
+    normal_mask = np.isin(labels, digits)
+    evaluations[f"digits {trained_on} vs the rest"] = evaluate(
+        normal[normal_mask], normal[~normal_mask]
+    )
+    st.caption(
+        f"This VAE was trained on digit(s) {trained_on} only: the other test digits are the anomalies."
+    )
+if st.toggle("MNIST test digits vs Fashion-MNIST test items", key="a_eval_fashion"):
+    fashion = fashion_scores(str(info.path), version(info), kind)
+    if fashion is None:
+        st.warning("Fashion-MNIST is not on this machine (apt-get install dataset-fashion-mnist).")
+    else:
+        evaluations["MNIST vs Fashion-MNIST"] = evaluate(normal, fashion)
+if evaluations:
+    st.plotly_chart(roc_chart(evaluations), key="a_roc")
+    st.dataframe(
+        [{"task": k, "AUROC": round(e.auroc, 4)} for k, e in evaluations.items()], hide_index=True
+    )
+
+with st.expander("Train a one-vs-rest detector: a VAE that sees one digit only"):
+    st.caption(
+        "It trains as a run (watch it on the Train page); then pick its checkpoint here to see its AUROC with the other nine digits as anomalies."
+    )
+    digit = st.selectbox("Digit", list(range(10)), key="a_digit")
+    if st.button("Train it", key="a_train"):
+        run_id = run_manager().submit(
+            "conv-vae",
+            {
+                "dataset": "mnist-5k",
+                "classes": str(digit),
+                "epochs": 100,
+                "batch_size": 32,
+                "log_every": 10,
+                "sample_every": 100,
+            },
+        )
+        st.success(f"Run {run_id} started.")
+        st.page_link(
+            "pages/train.py",
+            label="Watch it on the Train page",
+            query_params={"run": run_id},
+            icon="🏋️",
+        )

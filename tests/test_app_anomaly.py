@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from gen_core.anomaly import evaluate, score
+
 from .conftest import ROOT, open_page
 from .test_anomaly import png
 
@@ -105,3 +107,48 @@ def test_too_many_files_at_once(at, mnist5k):
     upload(at, *files)
     assert any("too many" in e.value for e in at.error)
     assert len(verdicts(at)) == 20
+
+
+def test_evaluate_against_fashion_mnist(at):
+    at.toggle(key="a_eval_fashion").set_value(True).run()
+    if any("not on this machine" in w.value for w in at.warning):
+        pytest.skip("Fashion-MNIST is not installed")
+    table = at.dataframe[0].value
+    assert table.loc[table["task"] == "MNIST vs Fashion-MNIST", "AUROC"].item() > 0.99
+    assert any("a_roc" in c.proto.id for c in at.get("plotly_chart"))
+
+
+def test_one_vs_rest_detector_trained_on_a_single_digit(mnist5k):
+    from gen_core.data import only_classes
+    from gen_core.models import build_model
+    from gen_core.runs import RunManager
+    from gen_core.training import VAETrainConfig, make_trainer
+    from ui.common import RUNS
+
+    stem = RUNS / "20000101-000003-conv-vae-three" / "checkpoint"
+    config = VAETrainConfig(steps=150, batch_size=32, classes="3", device="cpu")
+    trainer = make_trainer(
+        build_model("conv-vae"),
+        only_classes(mnist5k.train, "3").images,
+        config,
+        checkpoint_path=stem,
+    )
+    trainer.run()
+    scores = score(trainer.model, mnist5k.test.images).scores.numpy()
+    threes = (mnist5k.test.labels == 3).numpy()
+    expected = evaluate(scores[threes], scores[~threes]).auroc
+    at = open_page(ANOMALY)
+    at.sidebar.selectbox[0].set_value(str(stem)).run()
+    table = at.dataframe[0].value
+    assert table.loc[table["task"] == "digits 3 vs the rest", "AUROC"].item() == pytest.approx(
+        expected, abs=1e-4
+    )
+    assert expected > 0.6  # 150 steps on 400 threes already beat chance clearly
+
+    at.selectbox(key="a_digit").set_value(5)
+    at.button(key="a_train").click().run()
+    started = next(s.value for s in at.success if s.value.startswith("Run "))
+    run_id = started.split()[1]
+    manager = RunManager(RUNS)
+    assert manager.status(run_id).options["classes"] == "5"
+    manager.stop(run_id)

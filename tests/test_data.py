@@ -125,3 +125,14 @@ def test_batch_stream_covers_each_epoch_once_and_resumes_exactly():
     assert all(torch.equal(a, resumed.next()) for a in later)
     with pytest.raises(ValueError, match="larger than the dataset"):
         BatchStream(images, batch_size=11, seed=0, device=torch.device("cpu"))
+
+
+def test_training_on_chosen_classes_only(mnist5k):
+    from gen_core.data import only_classes
+
+    threes = only_classes(mnist5k.train, "3")
+    assert len(threes) == 400 and set(threes.labels.tolist()) == {3}
+    assert set(only_classes(mnist5k.train, "1, 7").labels.tolist()) == {1, 7}
+    assert only_classes(mnist5k.train, "") is mnist5k.train
+    with pytest.raises(ValueError, match="no training images"):
+        only_classes(mnist5k.train, "11")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 @dataclass
 class TrainConfig:
     dataset: str = "auto"  # auto, mnist, mnist-5k, fashion-mnist
+    classes: str = ""  # train on these labels only, e.g. "3" or "1,7" (one-vs-rest anomaly detectors); empty = all
     epochs: int = 5  # passes over the training split
     steps: int = 0  # total optimisation steps; 0 = as many as `epochs` take
     batch_size: int = 64

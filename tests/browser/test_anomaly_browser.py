@@ -1,0 +1,21 @@
+"""Upload a digit photo on the Anomaly page in a real browser and read the verdict."""
+
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from gen_core.data import load_dataset
+
+expect.set_options(timeout=30_000)
+
+
+def test_upload_a_png_and_see_the_verdict_and_heatmap(page: Page, app_url: str, tmp_path):
+    photo = tmp_path / "my-seven.png"
+    Image.fromarray(255 - load_dataset("mnist-5k").test.images[705, 0].numpy()).resize(
+        (300, 300)
+    ).save(photo)
+    page.goto(f"{app_url}/anomaly")
+    expect(page.get_by_text("Threshold", exact=False).first).to_be_visible()
+    page.locator('input[type="file"]').set_input_files(str(photo))
+    expect(page.get_by_text("my-seven.png · ✅ normal", exact=False)).to_be_visible()
+    expect(page.get_by_role("paragraph").filter(has_text="error map")).to_be_visible()
+    expect(page.get_by_role("paragraph").filter(has_text="grayscale, inverted")).to_be_visible()

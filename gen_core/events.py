@@ -9,7 +9,6 @@ The fields of each event type are listed in ARCHITECTURE.md ("The event file").
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ import torch
 from gen_core.images import save_grid
 
 STOP_FILE = "STOP"  # a run stops (saving first) when this file appears in its folder
-EVENT_TYPES = ("start", "step", "epoch", "samples", "checkpoint", "stopped", "finished", "failed")
+TERMINAL = frozenset({"stopped", "finished", "failed"})  # the last event of every run
 
 
 @dataclass
@@ -66,11 +65,6 @@ def _json_default(value: object) -> object:
     raise TypeError(f"cannot write {type(value).__name__} to the event file")
 
 
-def finite_or_none(value: float) -> float | None:
-    """JSON has no NaN: a non-finite metric is written as null."""
-    return value if math.isfinite(value) else None
-
-
 def read_events(path: str | Path, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """Events added after byte ``offset``, and the offset to pass next time.
 
@@ -112,7 +106,7 @@ class RunFeed:
                 self.samples.append(event)
             elif kind == "checkpoint":
                 self.checkpoints.append(event)
-            elif kind in ("stopped", "finished", "failed"):
+            elif kind in TERMINAL:
                 self.end = event
         return len(events)
 

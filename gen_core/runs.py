@@ -19,14 +19,11 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gen_core.events import STOP_FILE, read_events
-
-STATUSES = ("queued", "running", "stopped", "finished", "failed")
-TERMINAL = {"stopped", "finished", "failed"}
+from gen_core.events import STOP_FILE, TERMINAL, read_events
 
 
 @dataclass
@@ -43,7 +40,6 @@ class RunStatus:
     step: int = 0
     total_steps: int = 0
     checkpoint: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -187,7 +183,7 @@ class RunManager:
             id=run_id, path=folder, model=request.get("model") or (start or {}).get("model", "?"),
             options=request.get("options", {}), created=request.get("created", 0.0), status="queued",
             step=last_step["step"] if last_step else 0, total_steps=(last_step or {}).get("total_steps", 0),
-            checkpoint=Path(ckpts[-1]["path"]) if ckpts else None, extra={"start": start},
+            checkpoint=Path(ckpts[-1]["path"]) if ckpts else None,
         )  # fmt: skip
         terminal = next((e for e in reversed(events) if e["type"] in TERMINAL), None)
         if terminal:

@@ -9,7 +9,7 @@ from gen_core.anomaly import SCORES, evaluate, percentile_of, score, threshold
 from gen_core.data import DatasetUnavailable, load_dataset
 from gen_core.images import heatmap, to_pil
 from gen_core.preprocess import ImageRejected, mnist_style
-from ui.checkpoints import cached_model, load_model, picker
+from ui.checkpoints import cached_model, pick_model
 from ui.common import page, run_manager
 from ui.latents import test_split, version
 
@@ -21,12 +21,7 @@ st.write(
     "a high reconstruction error means the image is unlike it. The threshold is fitted on "
     "normal test digits only, so every score comes with its percentile among them."
 )
-info = picker(("vae",), help="Only VAEs can reconstruct an input and so score it.")
-if info is None:
-    st.stop()
-model = load_model(info)
-if model is None:
-    st.stop()
+info, model = pick_model(("vae",), help="Only VAEs can reconstruct an input and so score it.")
 
 
 @st.cache_data(show_spinner="Scoring the normal test digits…", max_entries=16)

@@ -9,18 +9,13 @@ from gen_core.images import png_bytes, to_gif, to_pil
 from gen_core.latent import at_position, decode, encode, norm_profile, path, seeded_latents
 from gen_core.models import VAE
 from gen_core.preprocess import ImageRejected, mnist_style
-from ui.checkpoints import load_model, picker
+from ui.checkpoints import pick_model
 from ui.common import page
 from ui.latents import encoded_test_set, latent_map, selected_point, test_split, version
 
 page("Interpolate")
 st.title("Interpolate")
-info = picker(("gan", "vae"))
-if info is None:
-    st.stop()
-model = load_model(info)
-if model is None:
-    st.stop()
+info, model = pick_model(("gan", "vae"))
 is_vae = isinstance(model, VAE)
 is_map = is_vae and model.latent_dim == 2
 test_images, test_labels = test_split()

@@ -5,7 +5,7 @@ import torch
 
 from gen_core.images import to_pil
 from gen_core.latent import PROJECTIONS, decode
-from ui.checkpoints import load_model, picker
+from ui.checkpoints import pick_model
 from ui.common import page
 from ui.latents import (
     click_grid,
@@ -19,12 +19,9 @@ from ui.latents import (
 
 page("Latent space")
 st.title("Latent space")
-info = picker(("vae",), help="Only VAEs have an encoder that maps digits to the latent space.")
-if info is None:
-    st.stop()
-model = load_model(info)
-if model is None:
-    st.stop()
+info, model = pick_model(
+    ("vae",), help="Only VAEs have an encoder that maps digits to the latent space."
+)
 images, labels = test_split()
 latents = encoded_test_set(str(info.path), version(info))
 st.caption(

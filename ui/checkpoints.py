@@ -103,3 +103,14 @@ def download_button(info: CheckpointInfo, key: str) -> None:
         mime="application/zip",
         key=key,
     )
+
+
+def pick_model(
+    families: Sequence[str], help: str | None = None
+) -> tuple[CheckpointInfo, GenerativeModel]:
+    """The sidebar pick and its loaded model; stops the page with a message when there is none."""
+    info = picker(families, help=help)
+    model = load_model(info) if info is not None else None
+    if info is None or model is None:
+        st.stop()
+    return info, model

@@ -53,9 +53,24 @@ def endpoints() -> torch.Tensor | None:
         )
         return None if seeds is None else seeded_latents(model, seeds)
     if source == "Test digits":
-        idx = parse_ints(st.text_input("Test-set indices, one per point", "3, 120", key="i_indices",
-                                       help="mnist-5k test split: 100 digits per class, index = 100 × digit + n"),
-                         "Indices", upper=len(test_labels))  # fmt: skip
+        by = st.radio("Pick test digits by", ["class", "index"], horizontal=True, key="i_by")
+        if by == "class":
+            c1, c2 = st.columns([2, 1])
+            classes = parse_ints(
+                c1.text_input("Digit of each point", "3, 8", key="i_classes"), "Digits", upper=10
+            )
+            n = c2.number_input("Which example of each digit", 0, 99, 0, key="i_example")
+            idx = (
+                None
+                if classes is None
+                else [int(np.flatnonzero(test_labels == c)[n]) for c in classes]
+            )
+        else:
+            idx = parse_ints(
+                st.text_input("Test-set indices, one per point", "3, 120", key="i_indices"),
+                "Indices",
+                upper=len(test_labels),
+            )
         if idx is None:
             return None
         st.image(

@@ -52,6 +52,10 @@ def test_slider_endpoints_and_method_switch_on_the_dcgan():
 def test_vae_endpoints_from_test_digits_and_the_map():
     at = open_with(INTERPOLATE, "vae")
     at.button_group(key="i_source").set_value("Test digits").run()
+    at.text_input(key="i_classes").set_value("2, 9").run()
+    at.number_input(key="i_example").set_value(4).run()
+    assert {"#204: digit 2", "#904: digit 9"} <= set(image_captions(at))  # the fifth 2 and the fifth 9
+    at.radio(key="i_by").set_value("index").run()
     at.text_input(key="i_indices").set_value("7, 412").run()
     captions = image_captions(at)
     assert "#7: digit 0" in captions and "#412: digit 4" in captions

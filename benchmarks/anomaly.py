@@ -46,13 +46,16 @@ def vae_scores(
     steps: int,
     kind: str,
     config: dict | None = None,
+    beta: float = 1.0,
 ) -> np.ndarray:
     seed_everything(0)
     model = build_model(name, config)
     make_trainer(
         model,
         train,
-        VAETrainConfig(steps=steps, batch_size=32, lr=1e-3, device="cpu", log_every=steps),
+        VAETrainConfig(
+            steps=steps, batch_size=32, lr=1e-3, beta=beta, device="cpu", log_every=steps
+        ),
     ).run()
     return score(model, test, kind).scores.numpy()
 
@@ -66,6 +69,9 @@ def one_vs_rest(steps: int, digits: list[int]) -> None:
             "vae", tr, data.test.images, steps, "neg-elbo", {"latent_dim": 16}
         ),
         "conv VAE, recon": lambda tr: vae_scores("conv-vae", tr, data.test.images, steps, "recon"),
+        "conv VAE b=0.1, sq-error": lambda tr: vae_scores(
+            "conv-vae", tr, data.test.images, steps, "sq-error", beta=0.1
+        ),
     }
     print(f"\n1. One-vs-rest AUROC on mnist-5k ({steps} training steps per VAE), digits {digits}")
     results: dict[str, float] = {}

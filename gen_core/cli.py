@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import signal
 import sys
 import traceback
@@ -19,6 +20,7 @@ import torch
 from gen_core import checkpoints as ckpt
 from gen_core.data import DATASETS, DatasetUnavailable, load_dataset, only_classes
 from gen_core.device import resolve_device, seed_everything
+from gen_core.distributed import Dist, close, init_from_env, local_device
 from gen_core.events import STOP_FILE, Event, RunLog
 from gen_core.images import save_grid
 from gen_core.models import MODELS, build_model
@@ -93,7 +95,10 @@ def train(argv: list[str]) -> int:
         model = first.model or ckpt.read_info(first.resume).model
         train_parser(model).parse_args(["--help"])
     out = Path(first.out)
-    log = RunLog(out)
+    main_rank = (
+        os.environ.get("RANK", "0") == "0"
+    )  # under torchrun only rank 0 writes the run folder
+    log: Any = RunLog(out) if main_rank else _Silent()
     try:
         resumed = ckpt.read_info(first.resume) if first.resume else None
         model_name = resumed.model if resumed else first.model
@@ -123,21 +128,37 @@ def _train(
     model_name: str,
     model_config: Any,
     config: Any,
-    log: RunLog,
+    log: Any,
     out: Path,
     resumed: ckpt.CheckpointInfo | None,
 ) -> int:
-    resolve_device(config.device)  # fail early, before loading data, on a device that is not here
+    device = local_device(resolve_device(config.device))  # fails early on a device not here
+    group = init_from_env(device)
+    try:
+        return _train_in(group, model_name, model_config, config, log, out, resumed)
+    finally:
+        close(group)
+
+
+def _train_in(
+    group: Dist,
+    model_name: str,
+    model_config: Any,
+    config: Any,
+    log: Any,
+    out: Path,
+    resumed: ckpt.CheckpointInfo | None,
+) -> int:
     dataset = load_dataset(config.dataset)
     seed_everything(config.seed)
     model = build_model(model_name, model_config)
     callbacks: list[Any] = [log]
-    progress = _progress_bar() if sys.stderr.isatty() else None
+    progress = _progress_bar() if sys.stderr.isatty() and group.is_main else None
     if progress:
         callbacks.append(progress)
     trainer = make_trainer(
         model, only_classes(dataset.train, config.classes).images, config, callbacks=callbacks,
-        dataset_info=dataclasses.asdict(dataset.info), checkpoint_path=out / "checkpoint",
+        dataset_info=dataclasses.asdict(dataset.info), checkpoint_path=out / "checkpoint", dist=group,
     )  # fmt: skip
     if resumed:
         trainer.resume(resumed.path)
@@ -147,8 +168,19 @@ def _train(
     outcome = trainer.run(should_stop=lambda: stop["asked"] or (out / STOP_FILE).exists())
     if progress:
         progress.close()
-    print(f"{outcome} at step {trainer.step}; run folder: {out}", file=sys.stderr)
+    if group.is_main:
+        print(f"{outcome} at step {trainer.step}; run folder: {out}", file=sys.stderr)
     return 1 if outcome == "failed" else 0
+
+
+class _Silent:
+    """The event log of ranks other than 0: they report nothing."""
+
+    def __call__(self, event: Event) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 class _progress_bar:  # noqa: N801 - used like a function

@@ -237,20 +237,24 @@ class BatchStream:
 
     Stateless apart from the count of batches already served, so a resumed run continues
     with exactly the batches an uninterrupted run would have seen. The last partial batch
-    of an epoch is dropped (batch norm and fixed shapes want full batches).
+    of an epoch is dropped (batch norm and fixed shapes want full batches). Under data
+    parallelism rank r of N takes every N-th index of the permutation, so the ranks' shards
+    of an epoch never overlap; ``batch_size`` is per rank.
     """
 
     def __init__(
-        self, images: torch.Tensor, batch_size: int, seed: int, device: torch.device
-    ) -> None:
-        if len(images) < batch_size:
+        self, images: torch.Tensor, batch_size: int, seed: int, device: torch.device,
+        rank: int = 0, world_size: int = 1,
+    ) -> None:  # fmt: skip
+        if len(images) // world_size < batch_size:
             raise ValueError(
                 f"batch size {batch_size} is larger than the dataset ({len(images)} images)"
             )
         self.images = images.to(device)
         self.batch_size = batch_size
         self.seed = seed
-        self.batches_per_epoch = len(images) // batch_size
+        self.rank, self.world_size = rank, world_size
+        self.batches_per_epoch = len(images) // world_size // batch_size
         self.batches_seen = 0
         self._epoch = -1
         self._perm = torch.empty(0, dtype=torch.int64)
@@ -264,7 +268,8 @@ class BatchStream:
         epoch, index = divmod(self.batches_seen, self.batches_per_epoch)
         if epoch != self._epoch:
             gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
-            self._perm = torch.randperm(len(self.images), generator=gen).to(self.images.device)
+            perm = torch.randperm(len(self.images), generator=gen)[self.rank :: self.world_size]
+            self._perm = perm.to(self.images.device)
             self._epoch = epoch
         self.batches_seen += 1
         return self.images[self._perm[index * self.batch_size : (index + 1) * self.batch_size]]

@@ -117,15 +117,32 @@ class RunManager:
 
     def _start(self, run: RunStatus) -> None:
         request = json.loads((run.path / "run.json").read_text())
-        args = [self.python, "-m", "gen_core", "train", "--out", str(run.path)]
+        options = dict(request["options"])
+        processes = int(options.pop("processes", 1))
+        env = dict(os.environ)
+        launcher = [self.python, "-m", "gen_core"]
+        if processes > 1:  # data parallel: torchrun on a free loopback port (--standalone)
+            launcher = [
+                self.python,
+                "-m",
+                "torch.distributed.run",
+                "--standalone",
+                f"--nproc-per-node={processes}",
+                "-m",
+                "gen_core",
+            ]
+            env.setdefault(
+                "GLOO_SOCKET_IFNAME", "lo"
+            )  # gloo has no authentication: keep it on loopback
+        args = [*launcher, "train", "--out", str(run.path)]
         if request.get("model"):
             args += ["--model", request["model"]]
         if request.get("resume"):
             args += ["--resume", request["resume"]]
-        args += options_to_args(request["options"])
+        args += options_to_args(options)
         log = (run.path / "output.log").open("wb")
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, cwd=Path.cwd())  # fmt: skip
+                                start_new_session=True, cwd=Path.cwd(), env=env)  # fmt: skip
         log.close()
         self._procs[run.id] = proc
         (run.path / "pid").write_text(str(proc.pid))

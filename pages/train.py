@@ -1,6 +1,9 @@
 """Train page: launch a run, watch it learn live, stop or resume it, compare runs."""
 
+import os
+
 import streamlit as st
+import torch
 
 from gen_core.checkpoints import CheckpointInfo
 from gen_core.data import DATASETS
@@ -92,6 +95,13 @@ def run_options(model: str, family: str) -> dict:
         )
         devices = ["auto", "cpu"] + (["cuda"] if resolve_device("auto").type == "cuda" else [])
         opts["device"] = a2.selectbox("Device", devices, key="t_device")
+        gpus = torch.cuda.device_count()
+        most = gpus if gpus > 1 else os.cpu_count() or 1
+        if most > 1:
+            opts["processes"] = st.number_input(
+                "Processes (data parallel, via torchrun)", 1, most, 1, key="t_processes",
+                help=f"Each process trains on its own shard of every epoch, {'one GPU each' if gpus > 1 else 'on the CPU (a demo: it shares the cores)'}; the batch size is per process.",
+            )  # fmt: skip
     data = dataset_info(opts["dataset"])
     train_size = 4000 if isinstance(data, str) else data.train_size
     return opts | intervals(opts["steps"] or opts["epochs"] * (train_size // opts["batch_size"]))

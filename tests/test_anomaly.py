@@ -156,3 +156,13 @@ def test_exif_rotated_photos_are_turned_upright(mnist5k):
     upright = mnist_style(buffer.getvalue()).tensor.flatten().numpy()
     sideways = mnist_style(rotated).tensor.flatten().numpy()
     assert np.corrcoef(upright, reference)[0, 1] > 0.7 > np.corrcoef(sideways, reference)[0, 1]
+
+
+def test_squared_error_score_and_its_map(vae, mnist5k):
+    x = mnist5k.test.images[:20]
+    scored = score(vae, x, "sq-error")
+    expected = ((scored.recon - x.float() / 255) ** 2).flatten(1).sum(1)
+    assert torch.allclose(scored.scores, expected, atol=1e-4)
+    assert torch.allclose(scored.error_maps.flatten(1).sum(1), scored.scores, atol=1e-4)
+    with pytest.raises(ValueError, match="unknown score"):
+        score(vae, x, "psnr")

@@ -54,7 +54,9 @@ def test_vae_endpoints_from_test_digits_and_the_map():
     at.button_group(key="i_source").set_value("Test digits").run()
     at.text_input(key="i_classes").set_value("2, 9").run()
     at.number_input(key="i_example").set_value(4).run()
-    assert {"#204: digit 2", "#904: digit 9"} <= set(image_captions(at))  # the fifth 2 and the fifth 9
+    assert {"#204: digit 2", "#904: digit 9"} <= set(
+        image_captions(at)
+    )  # the fifth 2 and the fifth 9
     at.radio(key="i_by").set_value("index").run()
     at.text_input(key="i_indices").set_value("7, 412").run()
     captions = image_captions(at)

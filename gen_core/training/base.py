@@ -25,6 +25,7 @@ from gen_core.device import (
     rng_state,
     seeded_rng_state,
 )
+from gen_core.distributed import ALONE, Dist, local_device
 from gen_core.events import Callback, Event
 from gen_core.models import GenerativeModel, config_from_dict
 from gen_core.training.config import TrainConfig
@@ -47,11 +48,15 @@ class Trainer:
         dataset_info: dict[str, Any] | None = None,
         callbacks: Iterable[Callback] = (),
         checkpoint_path: str | Path | None = None,
+        dist: Dist = ALONE,
     ) -> None:
         self.config = config
-        self.device = resolve_device(config.device)
+        self.dist = dist
+        self.device = local_device(resolve_device(config.device))
         self.model = model.to(self.device).train()
-        self.stream = BatchStream(images, config.batch_size, config.seed, self.device)
+        self.stream = BatchStream(
+            images, config.batch_size, config.seed, self.device, dist.rank, dist.world_size
+        )
         self.dataset_info = dataset_info or {}
         self.callbacks = list(callbacks)
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
@@ -61,7 +66,7 @@ class Trainer:
         gen = torch.Generator().manual_seed(config.seed)
         self.fixed_z = torch.randn(FIXED_SAMPLES, model.latent_dim, generator=gen).to(self.device)
         self.notes: list[str] = []
-        self.rng = seeded_rng_state(config.seed)  # noise, dropout, gradient-penalty mixes
+        self.rng = seeded_rng_state(config.seed + dist.rank)  # noise, dropout, GP mixes: per rank
 
     # -- what subclasses provide -------------------------------------------------------------
     def train_step(self) -> dict[str, torch.Tensor]:
@@ -112,7 +117,7 @@ class Trainer:
         count, epoch_reported = 0, self.stream.epoch
         tick, tick_step = time.perf_counter(), self.step
         while self.step < total:
-            if should_stop():
+            if self.dist.any(should_stop(), self.device):  # every rank stops at the same step
                 self._save()
                 self.emit(
                     Event(
@@ -128,14 +133,20 @@ class Trainer:
             self.step += 1
             last = self.step == total
             if count and (self.step % self.config.log_every == 0 or last):
-                metrics = {k: v.item() / count for k, v in sums.items()}
+                means = self.dist.mean(torch.stack(list(sums.values())).float() / count).tolist()
+                metrics = dict(zip(sums, means, strict=True))
                 bad = [k for k, v in metrics.items() if not math.isfinite(v)]
                 if bad:
                     return self._fail(
                         f"{', '.join(bad)} became {metrics[bad[0]]} by step {self.step}"
                     )
                 elapsed = time.perf_counter() - tick
-                rate = (self.step - tick_step) * self.images_per_step / max(elapsed, 1e-9)
+                rate = (
+                    (self.step - tick_step)
+                    * self.images_per_step
+                    * self.dist.world_size
+                    / max(elapsed, 1e-9)
+                )
                 eta = (total - self.step) * elapsed / max(self.step - tick_step, 1)
                 row = {"epoch": self.stream.epoch, **metrics, "images_per_s": rate, "eta_s": eta}
                 self.history.append({"step": self.step, **row})
@@ -147,13 +158,17 @@ class Trainer:
             if self.step % self.config.sample_every == 0 or last:
                 self.emit_samples()
             if self.step % self.config.checkpoint_every == 0 or last:
-                if count and not all(torch.isfinite(v).item() for v in sums.values()):
+                unfinished = count and not all(torch.isfinite(v).item() for v in sums.values())
+                if self.dist.any(bool(unfinished), self.device):
                     return self._fail(f"a loss became non-finite by step {self.step}")
                 self._save()
-        self.emit(Event("finished", self.step, {"epoch": self.stream.epoch}))
+        replicas = self.dist.fingerprints(self.model)
+        self.emit(Event("finished", self.step, {"epoch": self.stream.epoch, "replicas": replicas}))
         return "finished"
 
     def emit_samples(self) -> None:
+        if not self.dist.is_main:
+            return
         with torch.no_grad():
             images = self.snapshot()
         self.emit(Event("samples", self.step, {"epoch": self.stream.epoch}, images=images))
@@ -183,7 +198,7 @@ class Trainer:
     # -- checkpoints -----------------------------------------------------------------------------
     def _save(self) -> Path | None:
         """Called inside run() only. Write the rolling checkpoint (weights + optimizer + RNG) and report it."""
-        if self.checkpoint_path is None:
+        if self.checkpoint_path is None or not self.dist.is_main:
             return None
         tensors = {f"rng.{k}": v for k, v in rng_state().items()}  # run()'s own stream
         optimizers: dict[str, Any] = {}
@@ -222,6 +237,8 @@ class Trainer:
             for name, opt in self.optimizers.items():
                 ckpt.restore_optimizer(opt, name, state)
             self.rng = {k[4:]: v for k, v in state.tensors.items() if k.startswith("rng.")}
+            if self.dist.rank:  # the saved stream is rank 0's; the others need streams of their own
+                self.rng = seeded_rng_state(self.config.seed + self.dist.rank + 7919 * info.step)
             self.stream.batches_seen = int(state.meta["batches_seen"])
         else:
             self.stream.batches_seen = info.step * self.images_per_step // self.config.batch_size

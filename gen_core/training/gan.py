@@ -33,6 +33,11 @@ class GANTrainer(Trainer):
             )
         super().__init__(model, images, config, **kwargs)
         self.images_per_step = config.batch_size * config.d_steps
+        # Under DDP each network goes through its wrapper once per update (the forward whose
+        # backward DDP must average); other forwards use the plain module and still add to
+        # the same .grad, which DDP's hooks reduce when the backward reaches them.
+        self.G_ddp = self.dist.wrap(model.G, self.device)
+        self.D_ddp = self.dist.wrap(model.D, self.device)
         betas = (config.beta1, config.beta2)
         self.optimizers = {
             "opt_g": torch.optim.Adam(model.G.parameters(), lr=config.lr_g, betas=betas),
@@ -51,8 +56,9 @@ class GANTrainer(Trainer):
             real = self.batch() * 2 - 1
             z = torch.randn(len(real), self.model.latent_dim, device=self.device)
             with self.autocast():
-                fake = G(z).detach()
-                real_logits, fake_logits = D(real).float(), D(fake).float()
+                with torch.no_grad():
+                    fake = G(z)
+                real_logits, fake_logits = self.D_ddp(real).float(), D(fake).float()
                 err_d = d_loss(real_logits, fake_logits, cfg.loss, cfg.label_smoothing)
                 if wgan:
                     gp = gradient_penalty(D, real, fake.to(real.dtype))
@@ -66,7 +72,7 @@ class GANTrainer(Trainer):
         D.requires_grad_(False)
         z = torch.randn(cfg.batch_size, self.model.latent_dim, device=self.device)
         with self.autocast():
-            err_g = g_loss(D(G(z)).float(), cfg.loss)
+            err_g = g_loss(D(self.G_ddp(z)).float(), cfg.loss)
         opt_g.zero_grad(set_to_none=True)
         err_g.backward()
         grad_g = torch.nn.utils.clip_grad_norm_(G.parameters(), float("inf"))

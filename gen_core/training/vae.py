@@ -24,13 +24,14 @@ class VAETrainer(Trainer):
         super().__init__(model, images, config, **kwargs)
         self.images_per_step = config.batch_size
         self.optimizers = {"opt": torch.optim.Adam(model.parameters(), lr=config.lr)}
+        self.net = self.dist.wrap(model, self.device)  # DDP under torchrun, the model itself alone
         pick = torch.randperm(len(images), generator=torch.Generator().manual_seed(config.seed))
         self.fixed_x = images[pick[: FIXED_SAMPLES // 4]].to(self.device)
 
     def train_step(self) -> dict[str, torch.Tensor]:
         x = self.batch()
         with self.autocast():
-            out = self.model(x)
+            out = self.net(x)
         parts = elbo_parts(
             out.logits.float(), x, out.mu.float(), out.logvar.float(), self.config.beta
         )

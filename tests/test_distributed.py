@@ -1,0 +1,117 @@
+"""Data-parallel training: real torchrun jobs of 2 CPU processes over gloo, bounded by timeouts."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from gen_core import checkpoints as ckpt
+from gen_core.events import read_events
+from gen_core.runs import RunManager
+
+from .conftest import ROOT
+from .test_runs import wait_for
+
+ENV = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1"}
+
+
+def torchrun(*args: str, processes: int = 2) -> subprocess.CompletedProcess:
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc-per-node={processes}",
+        "-m",
+        "gen_core",
+        *args,
+    ]
+    proc = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, "-m", "gen_core", *args],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("model", "extra"),
+    [("vae", []), ("conv-vae", []), ("fcgan", []), ("dcgan", []),
+     ("dcgan", ["--loss", "wgan-gp", "--d-batch-norm", "false", "--d-steps", "2"])],
+)  # fmt: skip
+def test_two_processes_train_in_step_and_only_rank_0_writes(tmp_path, model, extra):
+    out = tmp_path / "run"
+    torchrun("train", "--model", model, "--dataset", "mnist-5k", "--steps", "40", "--log-every", "10",
+             "--sample-every", "20", "--device", "cpu", "--out", str(out), *extra)  # fmt: skip
+    events, _ = read_events(out / "events.jsonl")
+    types = [e["type"] for e in events]
+    assert types.count("start") == 1 and types.count("finished") == 1  # one writer, not two
+    assert [e["step"] for e in events if e["type"] == "step"] == [10, 20, 30, 40]
+    assert [e["step"] for e in events if e["type"] == "samples"] == [0, 20, 40]
+    replicas = events[-1]["replicas"]
+    assert len(replicas) == 2 and replicas[0] == replicas[1]  # every rank holds the same weights
+    assert sorted(p.name for p in out.iterdir()) == [
+        "checkpoint.json",
+        "checkpoint.safetensors",
+        "checkpoint.state.safetensors",
+        "events.jsonl",
+        "samples",
+    ]
+    steps = [e for e in events if e["type"] == "step"]
+    if "loss" in steps[0]:
+        assert steps[-1]["loss"] < steps[0]["loss"] - 20
+    else:
+        assert all(abs(s["loss_d"]) < 1e3 and abs(s["loss_g"]) < 1e3 for s in steps)
+
+    cli(
+        "train", "--resume", str(out / "checkpoint"), "--steps", "50", "--out", str(out)
+    )  # 2 ranks -> 1
+    assert ckpt.read_info(out / "checkpoint").step == 50
+
+
+def test_a_single_process_checkpoint_resumes_on_two(tmp_path):
+    out = tmp_path / "run"
+    cli(
+        "train",
+        "--model",
+        "vae",
+        "--dataset",
+        "mnist-5k",
+        "--steps",
+        "20",
+        "--device",
+        "cpu",
+        "--out",
+        str(out),
+    )
+    torchrun("train", "--resume", str(out / "checkpoint"), "--steps", "40", "--out", str(out))
+    events, _ = read_events(out / "events.jsonl")
+    assert (
+        events[-1]["type"] == "finished"
+        and events[-1]["step"] == 40
+        and len(events[-1]["replicas"]) == 2
+    )
+
+
+def test_the_run_manager_launches_torchrun_for_several_processes(tmp_path):
+    manager = RunManager(tmp_path / "runs")
+    run_id = manager.submit(
+        "vae",
+        {"dataset": "mnist-5k", "steps": 20, "log_every": 10, "device": "cpu", "processes": 2},
+    )
+    status = wait_for(manager, run_id, {"finished", "failed"}, timeout=180)
+    assert status.status == "finished", status.reason
+    events, _ = read_events(status.path / "events.jsonl")
+    assert len(events[-1]["replicas"]) == 2

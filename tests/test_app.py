@@ -187,3 +187,21 @@ def test_resume_a_shipped_checkpoint_for_one_more_epoch(train_page):
 
     info = read_info(RUNS / run_id / "checkpoint")
     assert (info.step, info.epoch) == (3720 + 62, 61) and info.model == "vae"
+
+
+def test_the_train_page_launches_two_processes_through_torchrun(train_page):
+    at = train_page
+    at.button_group(key="t_model").set_value("vae").run()
+    at.selectbox(key="t_dataset").set_value("mnist-5k")
+    at.number_input(key="t_steps").set_value(20)
+    at.number_input(key="t_processes").set_value(2).run()
+    at.button(key="start").click().run()
+    rerun_until(at, lambda a: "finished" in header(a) or "failed" in header(a), timeout=180)
+    assert "finished" in header(at), [e.value for e in at.error]
+    from gen_core.events import read_events
+    from ui.common import RUNS
+
+    run_id = at.query_params["run"]
+    run_id = run_id[0] if isinstance(run_id, list) else run_id
+    events, _ = read_events(RUNS / run_id / "events.jsonl")
+    assert len(events[-1]["replicas"]) == 2

@@ -20,7 +20,7 @@ import torch
 from gen_core import checkpoints as ckpt
 from gen_core.data import DATASETS, DatasetUnavailable, load_dataset, only_classes
 from gen_core.device import resolve_device, seed_everything
-from gen_core.distributed import Dist, close, init_from_env, local_device
+from gen_core.distributed import close, init_from_env, local_device
 from gen_core.events import STOP_FILE, Event, RunLog
 from gen_core.images import save_grid
 from gen_core.models import MODELS, build_model
@@ -135,42 +135,30 @@ def _train(
     device = local_device(resolve_device(config.device))  # fails early on a device not here
     group = init_from_env(device)
     try:
-        return _train_in(group, model_name, model_config, config, log, out, resumed)
+        dataset = load_dataset(config.dataset)
+        seed_everything(config.seed)
+        model = build_model(model_name, model_config)
+        callbacks: list[Any] = [log]
+        progress = _progress_bar() if sys.stderr.isatty() and group.is_main else None
+        if progress:
+            callbacks.append(progress)
+        trainer = make_trainer(
+            model, only_classes(dataset.train, config.classes).images, config, callbacks=callbacks,
+            dataset_info=dataclasses.asdict(dataset.info), checkpoint_path=out / "checkpoint", dist=group,
+        )  # fmt: skip
+        if resumed:
+            trainer.resume(resumed.path)
+        stop = {"asked": False}
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.update(asked=True))
+        outcome = trainer.run(should_stop=lambda: stop["asked"] or (out / STOP_FILE).exists())
+        if progress:
+            progress.close()
+        if group.is_main:
+            print(f"{outcome} at step {trainer.step}; run folder: {out}", file=sys.stderr)
+        return 1 if outcome == "failed" else 0
     finally:
         close(group)
-
-
-def _train_in(
-    group: Dist,
-    model_name: str,
-    model_config: Any,
-    config: Any,
-    log: Any,
-    out: Path,
-    resumed: ckpt.CheckpointInfo | None,
-) -> int:
-    dataset = load_dataset(config.dataset)
-    seed_everything(config.seed)
-    model = build_model(model_name, model_config)
-    callbacks: list[Any] = [log]
-    progress = _progress_bar() if sys.stderr.isatty() and group.is_main else None
-    if progress:
-        callbacks.append(progress)
-    trainer = make_trainer(
-        model, only_classes(dataset.train, config.classes).images, config, callbacks=callbacks,
-        dataset_info=dataclasses.asdict(dataset.info), checkpoint_path=out / "checkpoint", dist=group,
-    )  # fmt: skip
-    if resumed:
-        trainer.resume(resumed.path)
-    stop = {"asked": False}
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.update(asked=True))
-    outcome = trainer.run(should_stop=lambda: stop["asked"] or (out / STOP_FILE).exists())
-    if progress:
-        progress.close()
-    if group.is_main:
-        print(f"{outcome} at step {trainer.step}; run folder: {out}", file=sys.stderr)
-    return 1 if outcome == "failed" else 0
 
 
 class _Silent:

@@ -24,7 +24,7 @@ def chart_points(at: AppTest, key: str) -> int:
     return len(figure["data"][0]["x"])
 
 
-def rerun_until(at: AppTest, done, timeout=90.0) -> AppTest:
+def rerun_until(at: AppTest, done, timeout=180.0) -> AppTest:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         at.run()

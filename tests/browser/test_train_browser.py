@@ -47,7 +47,7 @@ def test_start_watch_reload_and_stop_a_dcgan_run(page: Page, app_url: str):
     expect(page.get_by_text("running", exact=False).first).to_be_visible()
     assert wait_for_more_points(page, 0) > 0
 
-    page.get_by_role("button", name=re.compile("Stop")).click()
+    page.locator(".st-key-stop_run button").click()  # not the header's "Stop" (of a running script)
     expect(page.get_by_text("stopped", exact=False).first).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Checkpoint saved at step")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("Download checkpoint"))).to_be_visible()

@@ -24,9 +24,14 @@ import torch
 from safetensors.torch import load_file, save
 
 from gen_core import __version__
-from gen_core.models import MODELS, GenerativeModel, build_model
+from gen_core.classifier import Classifier, ClassifierConfig
+from gen_core.models import MODELS, GenerativeModel, config_from_dict
 
 FORMAT = "gen_core-checkpoint"
+LOADABLE: dict[str, tuple[type[Any], type[Any]]] = {
+    **MODELS,
+    "classifier": (ClassifierConfig, Classifier),
+}
 FORMAT_VERSION = 1
 MAX_SIDECAR_BYTES = 50_000_000
 
@@ -162,7 +167,7 @@ def read_info(path: str | Path) -> CheckpointInfo:
         raise CheckpointError(
             f"{sidecar} was written by a newer gen_core (format {meta['format_version']}); upgrade to load it"
         )
-    if meta.get("model") not in MODELS:
+    if meta.get("model") not in LOADABLE:
         raise CheckpointError(f"{sidecar} names an unknown model {meta.get('model')!r}")
     try:
         return CheckpointInfo(
@@ -179,7 +184,8 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
     """Rebuild the model from the sidecar alone and load its weights, in eval mode."""
     info = read_info(path)
     try:
-        model = build_model(info.model, info.config)
+        config_cls, model_cls = LOADABLE[info.model]
+        model = model_cls(config_from_dict(config_cls, info.config))
     except (TypeError, ValueError) as err:
         raise CheckpointError(
             f"{info.path}: its config does not fit model {info.model!r}: {err}"

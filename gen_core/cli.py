@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from gen_core import checkpoints as ckpt
+from gen_core.classifier import accuracy, train_classifier
 from gen_core.data import DATASETS, DatasetUnavailable, load_dataset, only_classes
 from gen_core.device import resolve_device, seed_everything
 from gen_core.distributed import close, init_from_env, local_device
@@ -49,15 +50,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     exporter.add_argument("checkpoint")
     exporter.add_argument("dest", help="stem of the new checkpoint, e.g. checkpoints/dcgan")
+    classifier = commands.add_parser(
+        "classifier", help="train the digit classifier used as a measuring instrument"
+    )
+    classifier.add_argument(
+        "--out", default="checkpoints/classifier", help="checkpoint stem to write"
+    )
+    classifier.add_argument("--dataset", default="mnist-5k", choices=DATASETS)
+    classifier.add_argument("--epochs", type=int, default=20)
+    classifier.add_argument("--seed", type=int, default=0)
     args, rest = parser.parse_known_args(argv)
     if args.command == "train":
         return train(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
-        return {"list": list_command, "sample": sample_command, "export": export_command}[
-            args.command
-        ](args)
+        handlers = {
+            "list": list_command,
+            "sample": sample_command,
+            "export": export_command,
+            "classifier": classifier_command,
+        }
+        return handlers[args.command](args)
     except ckpt.CheckpointError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -227,4 +241,23 @@ def export_command(args: argparse.Namespace) -> int:
     stem = ckpt.save_checkpoint(args.dest, loaded.model, step=info.step, epoch=info.epoch,
                                 dataset=info.dataset, train=info.train, history=info.history)  # fmt: skip
     print(f"exported {info.path} to {stem}")
+    return 0
+
+
+def classifier_command(args: argparse.Namespace) -> int:
+    dataset = load_dataset(args.dataset)
+    model = train_classifier(dataset.train, epochs=args.epochs, seed=args.seed)
+    acc = accuracy(model, dataset.test)
+    train = {
+        "dataset": dataset.info.name,
+        "epochs": args.epochs,
+        "seed": args.seed,
+        "test_accuracy": acc,
+    }
+    stem = ckpt.save_checkpoint(
+        args.out, model, dataset=dataclasses.asdict(dataset.info), train=train
+    )  # type: ignore[arg-type]
+    print(
+        f"test accuracy {acc:.4f} on {len(dataset.test):,} {dataset.info.name} test images; wrote {stem}"
+    )
     return 0

@@ -265,6 +265,10 @@ class BatchStream:
 
     def next(self) -> torch.Tensor:
         """The next batch as uint8 (B, 1, 28, 28) on the device."""
+        return self.images[self.next_indices()]
+
+    def next_indices(self) -> torch.Tensor:
+        """Indices of the next batch into ``images`` (to fetch labels alongside)."""
         epoch, index = divmod(self.batches_seen, self.batches_per_epoch)
         if epoch != self._epoch:
             gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
@@ -272,4 +276,4 @@ class BatchStream:
             self._perm = perm.to(self.images.device)
             self._epoch = epoch
         self.batches_seen += 1
-        return self.images[self._perm[index * self.batch_size : (index + 1) * self.batch_size]]
+        return self._perm[index * self.batch_size : (index + 1) * self.batch_size]

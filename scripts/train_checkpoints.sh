@@ -21,3 +21,8 @@ ship dcgan --epochs 60 --label-smoothing 0.1
 ship fcgan --epochs 100 --label-smoothing 0.1
 ship vae --epochs 60
 ship conv-vae --epochs 40
+
+# The digit classifier that measures samples (classifier FID, class coverage).
+if [ -z "$ONLY" ] || [ "$ONLY" = classifier ]; then
+  "$PY" -m gen_core classifier --out checkpoints/classifier --dataset mnist-5k --epochs 20 --seed 0
+fi

@@ -121,3 +121,10 @@ def test_bad_input_gets_a_message_not_a_traceback(tmp_path):
         "train", "--model", "vae", "--device", "cuda:7", "--out", str(tmp_path / "e"), check=False
     )
     assert proc.returncode == 1 and "not available" in proc.stderr
+
+
+def test_classifier_command_records_its_test_accuracy(tmp_path):
+    proc = cli("classifier", "--out", str(tmp_path / "clf"), "--epochs", "1")
+    info = ckpt.read_info(tmp_path / "clf")
+    assert info.model == "classifier" and 0.5 < info.train["test_accuracy"] <= 1.0
+    assert f"{info.train['test_accuracy']:.4f}" in proc.stdout

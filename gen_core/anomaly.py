@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from gen_core.data import to_unit
 from gen_core.losses import bernoulli_nll, kl_to_standard_normal
 from gen_core.models import VAE
 
@@ -46,7 +47,7 @@ def score(model: VAE, images: torch.Tensor, kind: str = "recon", batch_size: int
         raise ValueError(f"unknown score {kind!r}; choose one of {', '.join(SCORES)}")
     model.eval()
     device = next(model.parameters()).device
-    x_all = images.float() / 255 if images.dtype == torch.uint8 else images.float()
+    x_all = to_unit(images)
     scores, maps, recons = [], [], []
     gen = torch.Generator().manual_seed(0)
     for i in range(0, len(x_all), batch_size):

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from gen_core.data import to_unit
 from gen_core.models import VAE, GenerativeModel
 
 PARALLEL_EPS = 1e-6  # sin(omega) below this: the two directions are (anti)parallel
@@ -111,7 +112,7 @@ def encode(model: VAE, images: torch.Tensor, sample: bool = False, generator: to
         raise TypeError("only a VAE has an encoder; GAN latents come from seeds")
     model.eval()
     device = next(model.parameters()).device
-    x = images.float() / 255 if images.dtype == torch.uint8 else images.float()
+    x = to_unit(images)
     out = []
     for i in range(0, len(x), batch_size):
         mu, logvar = model.encode(x[i : i + batch_size].to(device))

@@ -86,10 +86,11 @@ def endpoints() -> torch.Tensor | None:
             accept_multiple_files=True,
             key="i_upload",
         )
-        digits = []
+        digits, names = [], []
         for f in files or []:
             try:
                 digits.append(mnist_style(f.getvalue(), f.name).tensor)
+                names.append(f.name)
             except ImageRejected as err:
                 st.error(str(err))
         if len(digits) < 2:
@@ -97,7 +98,7 @@ def endpoints() -> torch.Tensor | None:
             return None
         st.image(
             [to_pil(d, scale=2) for d in digits],
-            caption=[f.name for f in files if f][: len(digits)],
+            caption=names,
             output_format="PNG",
         )
         return encode(model, torch.stack(digits))

@@ -133,3 +133,17 @@ def test_both_pages_work_on_a_freshly_trained_checkpoint(mnist5k):
     at.radio(key="ls_method").set_value("pca")
     at.button[0].click().run()
     assert map_title(at).startswith("PCA projection") and map_points(at) == 1000
+
+
+def test_uploaded_endpoints_keep_their_names_when_one_file_is_refused(mnist5k):
+    from .test_anomaly import png
+
+    at = open_with(INTERPOLATE, "vae")
+    at.button_group(key="i_source").set_value("Test digits").run()
+    at.button_group(key="i_source").set_value("Upload").run()
+    files = [("a.png", png(mnist5k.test.images[5, 0].numpy())), ("bad.png", b"not an image"),
+             ("c.png", png(mnist5k.test.images[705, 0].numpy()))]  # fmt: skip
+    at.file_uploader(key="i_upload").set_value([(n, d, "image/png") for n, d in files]).run()
+    assert any("bad.png" in e.value for e in at.error)
+    captions = image_captions(at)
+    assert "a.png" in captions and "c.png" in captions and "bad.png" not in captions

@@ -74,6 +74,22 @@ class Dist:
 ALONE = Dist()  # a process that is not part of a torchrun job
 
 
+def launcher(python: str, processes: int) -> list[str]:
+    """The command prefix that runs ``gen_core`` in N processes: torchrun on a free loopback
+    port (--standalone), or plain ``python -m gen_core`` for one."""
+    if processes <= 1:
+        return [python, "-m", "gen_core"]
+    return [
+        python,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc-per-node={processes}",
+        "-m",
+        "gen_core",
+    ]
+
+
 def init_from_env(device: torch.device) -> Dist:
     """Join the process group torchrun describes in the environment; a lone process gets Dist()."""
     world = int(os.environ.get("WORLD_SIZE", "1"))

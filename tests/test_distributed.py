@@ -7,40 +7,20 @@ import sys
 import pytest
 
 from gen_core import checkpoints as ckpt
+from gen_core.distributed import launcher
 from gen_core.events import read_events
 from gen_core.runs import RunManager
 
 from .conftest import ROOT
+from .test_cli import cli
 from .test_runs import wait_for
 
 ENV = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1"}
 
 
 def torchrun(*args: str, processes: int = 2) -> subprocess.CompletedProcess:
-    cmd = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        f"--nproc-per-node={processes}",
-        "-m",
-        "gen_core",
-        *args,
-    ]
+    cmd = [*launcher(sys.executable, processes), *args]
     proc = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=240)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [sys.executable, "-m", "gen_core", *args],
-        cwd=ROOT,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gen_core.events import STOP_FILE, TERMINAL, read_events
+from gen_core import distributed
+from gen_core.events import STOP_FILE, RunFeed
 
 
 @dataclass
@@ -77,6 +78,7 @@ class RunManager:
         self.python = python
         self._lock = threading.RLock()
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._feeds: dict[str, RunFeed] = {}
         self._poll_s = poll_s
         self._thread: threading.Thread | None = None
 
@@ -120,20 +122,9 @@ class RunManager:
         options = dict(request["options"])
         processes = int(options.pop("processes", 1))
         env = dict(os.environ)
-        launcher = [self.python, "-m", "gen_core"]
-        if processes > 1:  # data parallel: torchrun on a free loopback port (--standalone)
-            launcher = [
-                self.python,
-                "-m",
-                "torch.distributed.run",
-                "--standalone",
-                f"--nproc-per-node={processes}",
-                "-m",
-                "gen_core",
-            ]
-            env.setdefault(
-                "GLOO_SOCKET_IFNAME", "lo"
-            )  # gloo has no authentication: keep it on loopback
+        launcher = distributed.launcher(self.python, processes)
+        if processes > 1:  # gloo has no authentication: keep its traffic on loopback
+            env.setdefault("GLOO_SOCKET_IFNAME", "lo")
         args = [*launcher, "train", "--out", str(run.path)]
         if request.get("model"):
             args += ["--model", request["model"]]
@@ -192,19 +183,19 @@ class RunManager:
     def status(self, run_id: str) -> RunStatus:
         folder = self.root / run_id
         request = json.loads((folder / "run.json").read_text())
-        events, _ = read_events(folder / "events.jsonl")
-        start = next((e for e in events if e["type"] == "start"), None)
-        last_step = next((e for e in reversed(events) if e["type"] in ("step", "start")), None)
-        ckpts = [e for e in events if e["type"] == "checkpoint"]
+        with self._lock:  # read only what was appended since the last look
+            feed = self._feeds.setdefault(run_id, RunFeed(folder))
+            feed.update()
+        start, last_step = feed.start or {}, feed.last_step
+        progress = last_step if last_step and last_step.get("time", 0) >= start.get("time", 0) else start
         run = RunStatus(
-            id=run_id, path=folder, model=request.get("model") or (start or {}).get("model", "?"),
+            id=run_id, path=folder, model=request.get("model") or start.get("model", "?"),
             options=request.get("options", {}), created=request.get("created", 0.0), status="queued",
-            step=last_step["step"] if last_step else 0, total_steps=(last_step or {}).get("total_steps", 0),
-            checkpoint=Path(ckpts[-1]["path"]) if ckpts else None,
+            step=progress.get("step", 0), total_steps=progress.get("total_steps", 0),
+            checkpoint=Path(feed.checkpoints[-1]["path"]) if feed.checkpoints else None,
         )  # fmt: skip
-        terminal = next((e for e in reversed(events) if e["type"] in TERMINAL), None)
-        if terminal:
-            run.status, run.reason = terminal["type"], terminal.get("reason", "")
+        if feed.end:
+            run.status, run.reason = feed.end["type"], feed.end.get("reason", "")
             return run
         pid = _read_pid(folder)
         if pid is None:

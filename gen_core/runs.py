@@ -187,7 +187,9 @@ class RunManager:
             feed = self._feeds.setdefault(run_id, RunFeed(folder))
             feed.update()
         start, last_step = feed.start or {}, feed.last_step
-        progress = last_step if last_step and last_step.get("time", 0) >= start.get("time", 0) else start
+        progress = (
+            last_step if last_step and last_step.get("time", 0) >= start.get("time", 0) else start
+        )
         run = RunStatus(
             id=run_id, path=folder, model=request.get("model") or start.get("model", "?"),
             options=request.get("options", {}), created=request.get("created", 0.0), status="queued",

@@ -8,7 +8,7 @@ import pytest
 from .conftest import ROOT
 
 
-@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "benchmarks").glob("*.py")))
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "benchmarks").glob("[!_]*.py")))
 def test_benchmark_runs_in_smoke_mode(script):
     proc = subprocess.run(
         [sys.executable, f"benchmarks/{script}", "--smoke"],

@@ -33,6 +33,13 @@ from gen_core.training.config import TrainConfig
 FIXED_SAMPLES = 64
 
 
+def total_norm(module: torch.nn.Module) -> torch.Tensor:
+    """The L2 norm of all of ``module``'s gradients, as a 0-d tensor (no host sync, no rescaling)."""
+    return torch.nn.utils.get_total_norm(
+        [p.grad for p in module.parameters() if p.grad is not None]
+    )
+
+
 class Trainer:
     """Runs a model's training for ``config`` on ``images`` and reports :class:`Event` objects."""
 

@@ -9,7 +9,7 @@ import torch
 from gen_core.device import eval_mode
 from gen_core.losses import GAN_LOSSES, d_loss, g_loss, gradient_penalty
 from gen_core.models import GAN
-from gen_core.training.base import Trainer
+from gen_core.training.base import Trainer, total_norm
 from gen_core.training.config import GANTrainConfig
 
 
@@ -50,32 +50,35 @@ class GANTrainer(Trainer):
         wgan = cfg.loss == "wgan-gp"
         metrics: dict[str, torch.Tensor] = {}
 
-        # (1) Update D: maximise log D(x) + log(1 - D(G(z))) (or the critic's W-distance estimate)
+        # (1) Update D: maximise log D(x) + log(1 - D(G(z))) (or the critic's W-distance estimate).
+        # The last D step's fake batch keeps its graph and serves the G update, as in the DCGAN
+        # reference code: one G forward per step instead of two.
         D.requires_grad_(True)
-        for _ in range(cfg.d_steps):
+        for i in range(cfg.d_steps):
             real = self.batch() * 2 - 1
             z = torch.randn(len(real), self.model.latent_dim, device=self.device)
+            last = i == cfg.d_steps - 1
             with self.autocast():
-                with torch.no_grad():
-                    fake = G(z)
-                real_logits, fake_logits = self.D_ddp(real).float(), D(fake).float()
+                with torch.set_grad_enabled(last):
+                    fake = (self.G_ddp if last else G)(z)
+                real_logits = self.D_ddp(real).float()
+                fake_logits = D(fake.detach()).float()
                 err_d = d_loss(real_logits, fake_logits, cfg.loss, cfg.label_smoothing)
                 if wgan:
-                    gp = gradient_penalty(D, real, fake.to(real.dtype))
+                    gp = gradient_penalty(D, real, fake.detach().to(real.dtype))
                     err_d = err_d + cfg.gp_weight * gp
             opt_d.zero_grad(set_to_none=True)
             err_d.backward()
-            grad_d = torch.nn.utils.clip_grad_norm_(D.parameters(), float("inf"))
+            grad_d = total_norm(D)
             opt_d.step()
 
         # (2) Update G: minimise L_G (-log D(G(z)) when non-saturating); D is held fixed
         D.requires_grad_(False)
-        z = torch.randn(cfg.batch_size, self.model.latent_dim, device=self.device)
         with self.autocast():
-            err_g = g_loss(D(self.G_ddp(z)).float(), cfg.loss)
+            err_g = g_loss(D(fake).float(), cfg.loss)
         opt_g.zero_grad(set_to_none=True)
         err_g.backward()
-        grad_g = torch.nn.utils.clip_grad_norm_(G.parameters(), float("inf"))
+        grad_g = total_norm(G)
         opt_g.step()
 
         metrics.update(

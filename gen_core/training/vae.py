@@ -10,7 +10,7 @@ from gen_core.data import to_unit
 from gen_core.device import eval_mode
 from gen_core.losses import elbo_parts
 from gen_core.models import VAE
-from gen_core.training.base import FIXED_SAMPLES, Trainer
+from gen_core.training.base import FIXED_SAMPLES, Trainer, total_norm
 from gen_core.training.config import VAETrainConfig
 
 
@@ -39,7 +39,7 @@ class VAETrainer(Trainer):
         opt = self.optimizers["opt"]
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        grad = torch.nn.utils.clip_grad_norm_(self.model.parameters(), float("inf"))
+        grad = total_norm(self.model)
         opt.step()
         return {
             "loss": loss.detach(),

@@ -1,0 +1,97 @@
+"""A model's report card: the metrics of gen_core.metrics for one checkpoint, with their settings.
+
+Shared by the app's Model report, the CLI's ``report`` command and benchmarks/sample_quality.py,
+so all three print the same figures for the same checkpoint and seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+from gen_core.classifier import Classifier, predict
+from gen_core.data import Split
+from gen_core.device import own_rng, seeded_rng_state
+from gen_core.metrics import (
+    class_histogram,
+    classifier_score,
+    entropy,
+    frechet_distance,
+    vae_likelihood,
+)
+from gen_core.models import VAE, GenerativeModel
+
+Progress = Callable[[float, str], None]
+CONFIDENT = 0.9  # a sample "reads as a digit" when the classifier gives one class this much
+
+
+@dataclass
+class Report:
+    """Figures (name -> value) with what each one means, and the sample-class histogram."""
+
+    rows: list[tuple[str, float, str]] = field(default_factory=list)
+    histogram: list[float] = field(default_factory=list)
+
+    def add(self, name: str, value: float, meaning: str) -> None:
+        self.rows.append((name, value, meaning))
+
+    def value(self, name: str) -> float:
+        return next(v for n, v, _ in self.rows if n == name)
+
+
+@torch.no_grad()
+def sample_quality(
+    model: GenerativeModel, classifier: Classifier, test: Split, n: int = 1000, seed: int = 0
+) -> tuple[Report, torch.Tensor]:
+    """Classifier FID, class entropy, classifier score and confidence of ``n`` prior samples."""
+    with own_rng(seeded_rng_state(seed)):
+        z = torch.randn(n, model.latent_dim)
+    device = next(model.parameters()).device
+    was_training = model.training
+    samples = model.eval().generate(z.to(device)).float().cpu()
+    model.train(was_training)
+    probs, feats = predict(classifier, samples)
+    _, test_feats = predict(classifier, test.images[:n])
+    hist = class_histogram(probs)
+    report = Report(histogram=hist.tolist())
+    report.add("classifier FID", frechet_distance(feats, test_feats),
+               f"{n} samples vs {min(n, len(test))} test images; 0 = same feature statistics")  # fmt: skip
+    report.add("class entropy (nats)", entropy(hist), "ln 10 = 2.303: every digit equally often")
+    report.add("classifier score", classifier_score(probs), "Inception-Score analogue: 10 at best")
+    report.add("confident samples", float((probs.max(1).values > CONFIDENT).float().mean()),
+               f"share the classifier puts in one class with > {CONFIDENT:.0%}")  # fmt: skip
+    return report, samples
+
+
+def model_report(
+    model: GenerativeModel | Classifier,
+    classifier: Classifier,
+    test: Split,
+    *,
+    n: int = 1000,
+    k: int = 100,
+    seed: int = 0,
+    progress: Progress = lambda fraction, text: None,
+) -> Report:
+    """Every figure that applies to ``model``; ``progress`` hears (fraction done, what is running)."""
+    if isinstance(model, Classifier):
+        progress(0.0, "classifying the test split")
+        probs, _ = predict(model, test.images)
+        report = Report(histogram=class_histogram(probs).tolist())
+        accuracy = float((probs.argmax(1) == test.labels).float().mean())
+        report.add("test accuracy", accuracy, f"on {len(test)} test images")
+        progress(1.0, "done")
+        return report
+    progress(0.0, f"sampling {n} images and classifying them")
+    report, _ = sample_quality(model, classifier, test, n, seed)
+    if isinstance(model, VAE):
+        progress(0.3, f"test likelihood: {k} importance samples per image")
+        lik = vae_likelihood(model, test.images, k=k, seed=seed)
+        report.add("test negative ELBO (nats)", lik["neg_elbo"],
+                   f"per image, {len(test)} test images; lower is better")  # fmt: skip
+        report.add("test -log p(x), IW (nats)", lik["neg_log_px_iw"],
+                   f"importance-weighted, k = {k}; never above the negative ELBO")  # fmt: skip
+    progress(1.0, "done")
+    return report

@@ -126,7 +126,7 @@ def dcgan(data: Dataset, root: Path, epochs: int, ref_steps: int) -> None:
     report("DCGAN", rates)
 
     classifier = load_checkpoint(ROOT / "checkpoints" / "classifier").model
-    quality, _ = sample_quality(ours.model, classifier, data.test)
+    quality = sample_quality(ours.model, classifier, data.test)
     print(f"   after {epochs} epochs ({wall:.1f} s): "
           + ", ".join(f"{name} {value:.2f}" for name, value, _ in quality.rows))  # fmt: skip
 

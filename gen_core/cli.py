@@ -1,4 +1,4 @@
-"""``python -m gen_core``: train, list, sample and export from a terminal or a subprocess.
+"""``python -m gen_core``: train, list, sample, export and report from a terminal or a subprocess.
 
 The app launches training as this CLI, so a run folder is the whole contract: the
 events in ``events.jsonl``, sample grids in ``samples/``, and ``checkpoint.*``.
@@ -26,6 +26,7 @@ from gen_core.events import STOP_FILE, Event, RunLog
 from gen_core.images import save_grid
 from gen_core.models import MODELS, build_model
 from gen_core.options import add_options, build
+from gen_core.report import checkpoint_report
 from gen_core.training import config_for, make_trainer
 
 
@@ -59,6 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     classifier.add_argument("--dataset", default="mnist-5k", choices=DATASETS)
     classifier.add_argument("--epochs", type=int, default=20)
     classifier.add_argument("--seed", type=int, default=0)
+    reporter = commands.add_parser(
+        "report", help="measure a checkpoint: classifier FID, class coverage, VAE likelihood"
+    )
+    reporter.add_argument("checkpoint")
+    reporter.add_argument("--classifier", default="checkpoints/classifier")
+    reporter.add_argument("-n", type=int, default=1000, help="samples for the sample figures")
+    reporter.add_argument("-k", type=int, default=100, help="importance samples per test image")
+    reporter.add_argument("--seed", type=int, default=0)
     args, rest = parser.parse_known_args(argv)
     if args.command == "train":
         return train(rest)
@@ -70,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             "sample": sample_command,
             "export": export_command,
             "classifier": classifier_command,
+            "report": report_command,
         }
         return handlers[args.command](args)
     except ckpt.CheckpointError as err:
@@ -260,4 +270,18 @@ def classifier_command(args: argparse.Namespace) -> int:
     print(
         f"test accuracy {acc:.4f} on {len(dataset.test):,} {dataset.info.name} test images; wrote {stem}"
     )
+    return 0
+
+
+def report_command(args: argparse.Namespace) -> int:
+    checkpoint = ckpt.load_checkpoint(args.checkpoint)
+    classifier = ckpt.load_checkpoint(args.classifier).model
+    report = checkpoint_report(checkpoint, classifier, n=args.n, k=args.k, seed=args.seed)
+    print(f"{checkpoint.info.path} ({checkpoint.info.model}, step {checkpoint.info.step})")
+    for name, value, meaning in report.rows:
+        print(f"  {name:<28} {value:10.4f}   {meaning}")
+    if report.histogram:
+        print("  class shares: " + " ".join(f"{i}:{p:.2f}" for i, p in enumerate(report.histogram)))
+    for note in report.notes:
+        print(f"  note: {note}")
     return 0

@@ -1,7 +1,7 @@
 """A model's report card: the metrics of gen_core.metrics for one checkpoint, with their settings.
 
-Shared by the app's Model report, the CLI's ``report`` command and benchmarks/sample_quality.py,
-so all three print the same figures for the same checkpoint and seed.
+Shared by the app's Model report page, ``python -m gen_core report`` and
+benchmarks/sample_quality.py, so all three give the same figures for the same checkpoint and seed.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import torch
 
+from gen_core.checkpoints import Checkpoint
 from gen_core.classifier import Classifier, predict
-from gen_core.data import Split
-from gen_core.device import own_rng, seeded_rng_state
+from gen_core.data import Split, load_dataset, only_classes
 from gen_core.metrics import (
     class_histogram,
     classifier_score,
@@ -25,14 +25,16 @@ from gen_core.models import VAE, GenerativeModel
 
 Progress = Callable[[float, str], None]
 CONFIDENT = 0.9  # a sample "reads as a digit" when the classifier gives one class this much
+DIGIT_DATASETS = ("mnist", "mnist-5k")  # what the shipped classifier can measure
 
 
 @dataclass
 class Report:
-    """Figures (name -> value) with what each one means, and the sample-class histogram."""
+    """Figures as (name, value, what it means), the sample-class histogram, and notes."""
 
     rows: list[tuple[str, float, str]] = field(default_factory=list)
     histogram: list[float] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def add(self, name: str, value: float, meaning: str) -> None:
         self.rows.append((name, value, meaning))
@@ -41,19 +43,24 @@ class Report:
         return next(v for n, v, _ in self.rows if n == name)
 
 
+def subset(images: torch.Tensor, n: int, seed: int = 0) -> torch.Tensor:
+    """``n`` images drawn at random without replacement (splits may be sorted by class)."""
+    if n >= len(images):
+        return images
+    return images[torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))[:n]]
+
+
 @torch.no_grad()
 def sample_quality(
     model: GenerativeModel, classifier: Classifier, test: Split, n: int = 1000, seed: int = 0
-) -> tuple[Report, torch.Tensor]:
+) -> Report:
     """Classifier FID, class entropy, classifier score and confidence of ``n`` prior samples."""
-    with own_rng(seeded_rng_state(seed)):
-        z = torch.randn(n, model.latent_dim)
-    device = next(model.parameters()).device
+    z = model.sample_latent(n, generator=torch.Generator().manual_seed(seed))
     was_training = model.training
-    samples = model.eval().generate(z.to(device)).float().cpu()
+    samples = model.eval().generate(z).float().cpu()
     model.train(was_training)
     probs, feats = predict(classifier, samples)
-    _, test_feats = predict(classifier, test.images[:n])
+    _, test_feats = predict(classifier, subset(test.images, n, seed))
     hist = class_histogram(probs)
     report = Report(histogram=hist.tolist())
     report.add("classifier FID", frechet_distance(feats, test_feats),
@@ -62,36 +69,54 @@ def sample_quality(
     report.add("classifier score", classifier_score(probs), "Inception-Score analogue: 10 at best")
     report.add("confident samples", float((probs.max(1).values > CONFIDENT).float().mean()),
                f"share the classifier puts in one class with > {CONFIDENT:.0%}")  # fmt: skip
-    return report, samples
+    return report
 
 
 def model_report(
     model: GenerativeModel | Classifier,
-    classifier: Classifier,
     test: Split,
+    classifier: Classifier | None,
     *,
     n: int = 1000,
     k: int = 100,
     seed: int = 0,
     progress: Progress = lambda fraction, text: None,
 ) -> Report:
-    """Every figure that applies to ``model``; ``progress`` hears (fraction done, what is running)."""
+    """Every figure that applies to ``model``; ``progress`` hears (fraction done, what runs next).
+
+    Without a ``classifier`` (data it was not trained on) the sample figures are left out.
+    """
     if isinstance(model, Classifier):
         progress(0.0, "classifying the test split")
         probs, _ = predict(model, test.images)
         report = Report(histogram=class_histogram(probs).tolist())
         accuracy = float((probs.argmax(1) == test.labels).float().mean())
         report.add("test accuracy", accuracy, f"on {len(test)} test images")
-        progress(1.0, "done")
-        return report
-    progress(0.0, f"sampling {n} images and classifying them")
-    report, _ = sample_quality(model, classifier, test, n, seed)
-    if isinstance(model, VAE):
-        progress(0.3, f"test likelihood: {k} importance samples per image")
-        lik = vae_likelihood(model, test.images, k=k, seed=seed)
-        report.add("test negative ELBO (nats)", lik["neg_elbo"],
-                   f"per image, {len(test)} test images; lower is better")  # fmt: skip
-        report.add("test -log p(x), IW (nats)", lik["neg_log_px_iw"],
-                   f"importance-weighted, k = {k}; never above the negative ELBO")  # fmt: skip
+    else:
+        if classifier is None:
+            report = Report(notes=["sample figures need a classifier of this dataset's classes"])
+        else:
+            progress(0.0, f"sampling {n} images and classifying them")
+            report = sample_quality(model, classifier, test, n, seed)
+        if isinstance(model, VAE):
+            progress(0.3, f"test likelihood: {k} importance samples per image")
+            lik = vae_likelihood(model, test.images, k=k, seed=seed)
+            report.add("test negative ELBO (nats)", lik["neg_elbo"],
+                       f"per image, {len(test)} test images; lower is better")  # fmt: skip
+            report.add("test -log p(x), IW (nats)", lik["neg_log_px_iw"],
+                       f"importance-weighted, k = {k}; never above the negative ELBO")  # fmt: skip
     progress(1.0, "done")
+    return report
+
+
+def checkpoint_report(
+    checkpoint: Checkpoint, classifier: Classifier | None, **kwargs: object
+) -> Report:
+    """:func:`model_report` on the test images of the data the checkpoint was trained on."""
+    info = checkpoint.info
+    name = info.dataset.get("name", "mnist-5k")
+    test = only_classes(load_dataset(name).test, str(info.train.get("classes", "")))
+    usable = classifier if name in DIGIT_DATASETS else None
+    report = model_report(checkpoint.model, test, usable, **kwargs)  # type: ignore[arg-type]
+    report.notes.append(f"measured on {len(test)} {name} test images")
     return report

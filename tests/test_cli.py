@@ -128,3 +128,13 @@ def test_classifier_command_records_its_test_accuracy(tmp_path):
     info = ckpt.read_info(tmp_path / "clf")
     assert info.model == "classifier" and 0.5 < info.train["test_accuracy"] <= 1.0
     assert f"{info.train['test_accuracy']:.4f}" in proc.stdout
+
+
+def test_report_command_prints_the_figures_of_a_checkpoint():
+    proc = cli("report", "checkpoints/vae", "-n", "200", "-k", "5")
+    assert "classifier FID" in proc.stdout and "test -log p(x), IW" in proc.stdout
+    assert "200 samples" in proc.stdout and "k = 5" in proc.stdout
+    missing = cli("report", "checkpoints/no-such-model", check=False)
+    assert (
+        missing.returncode == 1 and "error:" in missing.stderr and "Traceback" not in missing.stderr
+    )

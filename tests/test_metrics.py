@@ -26,6 +26,18 @@ def test_frechet_distance_is_zero_for_a_set_with_itself_and_grows_with_a_shift()
     assert wider > 1.0
 
 
+def test_frechet_distance_matches_the_matrix_square_root_formula():
+    from scipy import linalg
+
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(400, 6)), rng.normal(size=(400, 6)) @ rng.normal(size=(6, 6)) + 0.3
+    ca, cb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    direct = ((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(
+        ca + cb - 2 * np.real(linalg.sqrtm(ca @ cb))
+    )
+    assert frechet_distance(a, b) == pytest.approx(direct, rel=1e-8)
+
+
 def test_entropy_of_a_uniform_histogram_is_ln_10_and_of_one_class_zero():
     assert entropy(torch.full((10,), 0.1)) == pytest.approx(math.log(10))
     assert entropy(torch.tensor([1.0] + [0.0] * 9)) == 0.0

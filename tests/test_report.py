@@ -1,0 +1,81 @@
+"""The model report: the right figures for each kind of checkpoint, measured on the right data."""
+
+import dataclasses
+import math
+
+import pytest
+import torch
+
+from gen_core.checkpoints import Checkpoint, load_checkpoint
+from gen_core.classifier import accuracy
+from gen_core.models import build_model
+from gen_core.report import checkpoint_report, model_report, sample_quality, subset
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    return load_checkpoint(ROOT / "checkpoints" / "classifier").model
+
+
+def test_gan_report_has_sample_figures_and_a_histogram(classifier):
+    report = checkpoint_report(load_checkpoint(ROOT / "checkpoints" / "dcgan"), classifier, n=300)
+    names = [row[0] for row in report.rows]
+    assert names == [
+        "classifier FID",
+        "class entropy (nats)",
+        "classifier score",
+        "confident samples",
+    ]
+    assert sum(report.histogram) == pytest.approx(1.0) and len(report.histogram) == 10
+    assert 0 < report.value("class entropy (nats)") <= math.log(10)
+    assert "mnist-5k" in report.notes[-1]
+
+
+def test_a_trained_generator_beats_an_untrained_one(mnist5k, classifier):
+    trained = sample_quality(load_checkpoint(ROOT / "checkpoints" / "dcgan").model, classifier,
+                             mnist5k.test, n=300)  # fmt: skip
+    untrained = sample_quality(build_model("dcgan"), classifier, mnist5k.test, n=300)
+    assert trained.value("classifier FID") < untrained.value("classifier FID") / 2
+    assert trained.value("class entropy (nats)") > untrained.value("class entropy (nats)")
+
+
+def test_vae_report_adds_likelihoods_and_progress_reaches_the_end(mnist5k, classifier):
+    heard = []
+    model = load_checkpoint(ROOT / "checkpoints" / "vae").model
+    report = model_report(model, mnist5k.test, classifier, n=200, k=5,
+                          progress=lambda f, text: heard.append(f))  # fmt: skip
+    assert report.value("test -log p(x), IW (nats)") <= report.value("test negative ELBO (nats)")
+    assert heard[0] == 0.0 and heard[-1] == 1.0 and heard == sorted(heard)
+
+
+def test_classifier_report_is_its_test_accuracy(mnist5k, classifier):
+    report = model_report(classifier, mnist5k.test, None)
+    assert report.value("test accuracy") == pytest.approx(accuracy(classifier, mnist5k.test))
+
+
+def with_info(checkpoint: Checkpoint, **changes) -> Checkpoint:
+    return Checkpoint(checkpoint.model, dataclasses.replace(checkpoint.info, **changes))
+
+
+def test_a_one_class_run_is_measured_on_its_class_and_no_classifier_is_explained():
+    shipped = load_checkpoint(ROOT / "checkpoints" / "vae")
+    threes = with_info(shipped, train={**shipped.info.train, "classes": "3"})
+    report = checkpoint_report(threes, None, k=2)
+    assert "classifier FID" not in [row[0] for row in report.rows]
+    assert any("classifier" in note for note in report.notes)
+    assert "100 mnist-5k test images" in report.notes[-1]  # the 3s of the test split only
+
+
+def test_non_digit_data_gets_no_digit_classifier_figures(monkeypatch, mnist5k, classifier):
+    monkeypatch.setattr("gen_core.report.load_dataset", lambda name: mnist5k)
+    shipped = load_checkpoint(ROOT / "checkpoints" / "dcgan")
+    fashion = with_info(shipped, dataset={"name": "fashion-mnist"})
+    assert checkpoint_report(fashion, classifier).rows == []
+    assert checkpoint_report(shipped, classifier, n=100).rows[0][0] == "classifier FID"
+
+
+def test_subset_draws_across_a_sorted_split(mnist5k):
+    labels = subset(mnist5k.test.labels, 200)
+    assert len(labels) == 200 and len(torch.unique(labels)) == 10

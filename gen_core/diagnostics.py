@@ -1,7 +1,8 @@
-"""Reading a run's health from its step events: is D winning, is the run diverging?
+"""Reading a run's health: is D winning, is the run diverging, are classes vanishing?
 
-These look only at the logged metrics (the ``step`` events), so the app can warn while a run
-is still going and the same verdict can be rebuilt from any run folder.
+These look only at what a run folder holds (the ``step`` events' metrics, the class counts of its
+sample grids), so the app can warn while a run is still going and the same verdict can be
+rebuilt from any run folder.
 """
 
 from __future__ import annotations
@@ -61,6 +62,39 @@ def diverging(
                     "diverging",
                     f"{key} has grown to {now:.3g}, over {factor:g}× its best level ({floor:.3g}): the run may be diverging.",
                 )
+    return None
+
+
+def vanishing_classes(
+    grids: Sequence[tuple[int, Sequence[int]]], expected: int = 10, min_count: int = 2
+) -> Finding | None:
+    """Mode collapse read from the class counts of successive sample grids, as (step, counts).
+
+    A class that a trained grid (step > 0) held at least ``min_count`` times and the latest grid
+    lacks has vanished; a run three or more grids in that still shows at most half the
+    ``expected`` classes has collapsed onto few.
+    """
+    trained = [(step, counts) for step, counts in grids if step > 0]
+    if not trained:
+        return None
+    step, latest = trained[-1]
+    present = [c for c, count in enumerate(latest) if count > 0]
+    seen = {c for _, counts in trained[:-1] for c, count in enumerate(counts) if count >= min_count}
+    vanished = sorted(seen - set(present))
+    advice = "Try one-sided label smoothing, a lower learning rate for D, or wgan-gp."
+    if vanished:
+        names = ", ".join(map(str, vanished))
+        return Finding(
+            "classes-vanished",
+            f"Mode collapse: digit{'s' if len(vanished) > 1 else ''} {names} appeared in earlier "
+            f"samples but not in the latest grid (step {step}). {advice}",
+        )
+    if len(trained) >= 3 and len(present) <= expected // 2:
+        return Finding(
+            "few-classes",
+            f"Only {len(present)} of {expected} classes appear in the latest samples (step {step}): "
+            f"the generator covers few modes. {advice}",
+        )
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import torch
 from PIL import Image
 
@@ -42,6 +43,23 @@ def save_grid(images: torch.Tensor, path: str | Path, nrow: int = 8) -> Path:
     to_pil(images, nrow=nrow).save(tmp, format="PNG")
     tmp.replace(path)
     return path
+
+
+def from_grid(
+    image: Image.Image, n: int | None = None, nrow: int = 8, padding: int = 2, size: int = 28
+) -> torch.Tensor:
+    """The first ``n`` images (every whole tile when None) of a grid drawn by :func:`to_pil`, as
+    (N, 1, size, size) in [0, 1]: a run's saved sample grids can be measured again later."""
+    array = torch.from_numpy(np.asarray(image.convert("L"), dtype=np.float32) / 255)
+    step = size + padding
+    rows, cols = (array.shape[0] - padding) // step, min(nrow, (array.shape[1] - padding) // step)
+    n = rows * cols if n is None else n
+    if n > rows * cols or n < 1:
+        raise ValueError(
+            f"a {array.shape[1]}x{array.shape[0]} picture does not hold {n} grid tiles"
+        )
+    corners = [(padding + (i // cols) * step, padding + (i % cols) * step) for i in range(n)]
+    return torch.stack([array[y : y + size, x : x + size] for y, x in corners]).unsqueeze(1)
 
 
 def to_gif(frames: list[Image.Image], ms_per_frame: int = 200) -> bytes:

@@ -1,9 +1,11 @@
 import io
 
+import pytest
+import torch
 from PIL import Image
 
-from gen_core.diagnostics import check, discriminator_winning, diverging
-from gen_core.images import to_gif
+from gen_core.diagnostics import check, discriminator_winning, diverging, vanishing_classes
+from gen_core.images import from_grid, save_grid, to_gif
 
 
 def steps(**series):
@@ -32,3 +34,41 @@ def test_gif_holds_every_frame():
     frames = [Image.new("L", (10, 10), color) for color in (0, 128, 255)]
     gif = Image.open(io.BytesIO(to_gif(frames, 100)))
     assert gif.format == "GIF" and gif.n_frames == 3
+
+
+def test_from_grid_gives_back_the_images_of_a_saved_grid(tmp_path):
+    images = torch.rand(64, 1, 28, 28)
+    path = save_grid(images, tmp_path / "grid.png")
+    back = from_grid(Image.open(path))
+    assert back.shape == (64, 1, 28, 28)
+    assert (back - images).abs().max() <= 0.5 / 255 + 1e-6  # only the 8-bit rounding differs
+    assert torch.equal(from_grid(Image.open(path), 10), back[:10])
+    with pytest.raises(ValueError, match="does not hold"):
+        from_grid(Image.open(path), 65)
+
+
+def counts(*present: int, each: int = 6) -> list[int]:
+    return [each if c in present else 0 for c in range(10)]
+
+
+def test_a_class_seen_in_trained_grids_then_missing_has_vanished():
+    full = counts(*range(10))
+    assert vanishing_classes([(0, counts(1)), (200, full), (400, full)]) is None
+    finding = vanishing_classes([(0, full), (200, full), (400, counts(0, 1, 2, 3, 4, 5, 6, 8))])
+    assert finding and finding.kind == "classes-vanished" and "digits 7, 9" in finding.message
+    assert "step 400" in finding.message
+
+
+def test_noise_at_step_zero_and_a_one_off_sample_do_not_count_as_seen():
+    untrained = counts(*range(10))  # noise read as every digit: not a sign of anything
+    assert vanishing_classes([(0, untrained), (200, counts(1, 7))]) is None
+    one_off = [1 if c == 3 else 6 for c in range(10)]
+    assert vanishing_classes([(200, one_off), (400, counts(0, 1, 2, 4, 5, 6, 7, 8, 9))]) is None
+
+
+def test_a_run_stuck_on_few_classes_is_flagged_after_three_grids():
+    few = counts(1, 7, 9)
+    assert vanishing_classes([(200, few), (400, few)]) is None
+    finding = vanishing_classes([(200, few), (400, few), (600, few)])
+    assert finding and finding.kind == "few-classes" and "3 of 10" in finding.message
+    assert vanishing_classes([(200, few), (400, few), (600, few)], expected=3) is None

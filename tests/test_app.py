@@ -4,8 +4,10 @@ import json
 import time
 
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
+from gen_core.images import save_grid
 from gen_core.runs import RunManager
 
 from .conftest import ROOT, open_page
@@ -118,8 +120,8 @@ def test_a_failed_run_shows_its_reason_without_a_traceback(train_page):
     assert not at.exception
 
 
-def fake_run(root, run_id, model, options, step_rows, end="finished"):
-    """A run folder written by hand, as a finished run leaves it."""
+def fake_run(root, run_id, model, options, step_rows, end="finished", grids=()):
+    """A run folder written by hand, as a finished run leaves it; ``grids``: (step, images)."""
     folder = root / run_id
     folder.mkdir(parents=True)
     (folder / "run.json").write_text(
@@ -139,6 +141,9 @@ def fake_run(root, run_id, model, options, step_rows, end="finished"):
         }
         for row in step_rows
     ]
+    for step, images in grids:
+        path = save_grid(images, folder / "samples" / f"step_{step:07d}.png")
+        lines.append({"type": "samples", "step": step, "epoch": 0, "path": f"samples/{path.name}"})
     lines.append({"type": end, "step": step_rows[-1]["step"]})
     (folder / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in lines))
     return run_id
@@ -169,6 +174,33 @@ def test_a_run_where_d_wins_shows_the_warning_and_compare_overlays_runs(train_pa
     assert (
         len(names) == 2 and "label_smoothing=0.1" in names[1] and "label_smoothing=0.0" in names[0]
     )
+
+
+def test_a_gan_whose_samples_lose_digits_shows_their_classes_and_a_collapse_warning(
+    train_page, mnist5k
+):
+    from ui.common import RUNS
+
+    test = mnist5k.test
+    every_digit = torch.cat(
+        [test.images[test.labels == d][:6] for d in range(10)] + [test.images[:4]]
+    )
+    ones_and_sevens = torch.cat([test.images[test.labels == d][:32] for d in (1, 7)])
+    grids = [(100, every_digit), (200, every_digit), (300, ones_and_sevens)]
+    grids = [(step, images.float() / 255) for step, images in grids]
+    rows = [
+        {"step": 100 * i, "loss_d": 1.0, "loss_g": 1.0, "d_x": 0.6, "d_g_z": 0.4} for i in (1, 2, 3)
+    ]
+    collapsing = fake_run(RUNS, "20000101-000002-dcgan-cccc", "dcgan", {}, rows, grids=grids)
+    at = open_page(TRAIN, run=collapsing)
+    assert not at.exception
+    warning = next(w.value for w in at.warning if "Mode collapse" in w.value)
+    assert "digits 0, 2, 3, 4, 5, 6, 8, 9" in warning and "step 300" in warning
+    chart = json.loads(
+        next(c for c in at.get("plotly_chart") if "chart_classes" in c.proto.id).proto.spec
+    )
+    shares = chart["data"][0]["y"]
+    assert shares[1] + shares[7] > 0.9 and "step 300" in chart["layout"]["title"]["text"]
 
 
 def test_resume_a_shipped_checkpoint_for_one_more_epoch(train_page):

@@ -1,4 +1,4 @@
-"""Plotly figures of a run's metrics, with optional smoothing for noisy GAN curves."""
+"""Plotly figures of a run's metrics (optionally smoothed) and of class shares of samples."""
 
 from __future__ import annotations
 
@@ -63,6 +63,15 @@ def compare_chart(
         y = smooth([s.get(key) for s in steps], smoothing)
         fig.add_trace(go.Scatter(x=[s["step"] for s in steps], y=y, mode="lines", name=name))
     return _layout(fig, LABELS.get(key, key), 380)
+
+
+def class_bars(shares: Sequence[float], title: str, height: int = 260) -> go.Figure:
+    """Share of samples per class, with the even share (1 / classes) as a dotted line."""
+    fig = go.Figure(go.Bar(x=[str(c) for c in range(len(shares))], y=list(shares)))
+    fig.add_hline(y=1 / len(shares), line_dash="dot", annotation_text="even share")
+    fig = _layout(fig, title, height)
+    fig.update_layout(xaxis_title="class (digit)", yaxis_title="share", showlegend=False)
+    return fig
 
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:

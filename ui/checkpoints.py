@@ -15,6 +15,7 @@ from gen_core.checkpoints import (
     list_checkpoints,
     load_checkpoint,
 )
+from gen_core.classifier import Classifier
 from gen_core.models import GenerativeModel
 from ui.common import RUNS, SHIPPED
 
@@ -69,18 +70,28 @@ def picker(
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the model…")
-def cached_model(path: str, modified: float) -> GenerativeModel:
+def cached_model(path: str, modified: float) -> GenerativeModel | Classifier:
     """The model of one checkpoint version, loaded once for every session."""
     return load_checkpoint(path).model
 
 
-def load_model(info: CheckpointInfo) -> GenerativeModel | None:
+def load_model(info: CheckpointInfo) -> GenerativeModel | Classifier | None:
     """The model of a checkpoint, loaded once per file version; None (with a message) if unusable."""
     sidecar = files_of(info.path)[0]
     try:
         return cached_model(str(info.path), sidecar.stat().st_mtime)
     except (CheckpointError, OSError) as err:
         st.error(f"This checkpoint cannot be loaded: {err}")
+        return None
+
+
+def classifier() -> Classifier | None:
+    """The shipped digit classifier that measures samples; None (with a message) if unusable."""
+    path = SHIPPED / "classifier"
+    try:
+        return cached_model(str(path), files_of(path)[0].stat().st_mtime)  # type: ignore[return-value]
+    except (CheckpointError, OSError) as err:
+        st.error(f"The digit classifier that measures samples cannot be loaded: {err}")
         return None
 
 
@@ -107,7 +118,7 @@ def download_button(info: CheckpointInfo, key: str) -> None:
 
 def pick_model(
     families: Sequence[str], help: str | None = None
-) -> tuple[CheckpointInfo, GenerativeModel]:
+) -> tuple[CheckpointInfo, GenerativeModel | Classifier]:
     """The sidebar pick and its loaded model; stops the page with a message when there is none."""
     info = picker(families, help=help)
     model = load_model(info) if info is not None else None

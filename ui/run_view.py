@@ -1,20 +1,24 @@
-"""The live view of one run: status, progress, metric charts, sample grids; redrawn as it learns."""
+"""The live view of one run: status, progress, metric charts, sample grids and the digits in
+them (mode collapse, for GANs); redrawn as it learns."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import streamlit as st
+import torch
 from PIL import Image
 
 from gen_core import diagnostics
 from gen_core.checkpoints import CheckpointError, read_info
+from gen_core.classifier import Classifier, predict
 from gen_core.events import RunFeed
-from gen_core.images import to_gif
+from gen_core.images import from_grid, to_gif
+from gen_core.report import DIGIT_DATASETS
 from gen_core.runs import RunManager, RunStatus
 from ui import formulas
-from ui.charts import metric_chart
-from ui.checkpoints import download_button
+from ui.charts import class_bars, metric_chart
+from ui.checkpoints import classifier, download_button
 
 REFRESH_S = 1.0
 BADGES = {
@@ -62,13 +66,17 @@ def _live(manager: RunManager, run_id: str, shown_status: str) -> None:
     if run.status != shown_status:
         st.rerun()  # the header (status, stop button) belongs to the whole page
     _progress(feed, run)
-    for finding in diagnostics.check(feed.steps):
+    grids = _grid_classes(feed)
+    findings = diagnostics.check(feed.steps)
+    if grids:
+        findings.append(diagnostics.vanishing_classes(grids, expected=_expected_classes(feed)))
+    for finding in filter(None, findings):
         st.warning(finding.message, icon="⚠️")
     charts, samples = st.columns([3, 2])
     with charts:
         _charts(feed)
     with samples:
-        _samples(feed)
+        _samples(feed, dict(grids))
     formulas.explain((feed.start or {}).get("family", "gan"))
     if run.status in ("finished", "stopped") and run.checkpoint:
         _checkpoint(run)
@@ -132,7 +140,33 @@ def _charts(feed: RunFeed) -> None:
         )
 
 
-def _samples(feed: RunFeed) -> None:
+@st.cache_data(max_entries=5000, show_spinner=False)
+def grid_counts(path: str, modified: float, _classifier: Classifier) -> list[int]:
+    """How many of a saved grid's samples the digit classifier reads as each digit."""
+    probs, _ = predict(_classifier, from_grid(Image.open(path)))
+    return torch.bincount(probs.argmax(1), minlength=10).tolist()
+
+
+def _grid_classes(feed: RunFeed) -> list[tuple[int, list[int]]]:
+    """(step, class counts) of every sample grid of a GAN run on digits; empty otherwise."""
+    start = feed.start or {}
+    if start.get("family") != "gan" or start.get("dataset", {}).get("name") not in DIGIT_DATASETS:
+        return []
+    model = classifier()
+    if model is None:
+        return []
+    paths = [(s["step"], feed.folder / s["path"]) for s in feed.samples]
+    return [
+        (step, grid_counts(str(p), p.stat().st_mtime, model)) for step, p in paths if p.exists()
+    ]
+
+
+def _expected_classes(feed: RunFeed) -> int:
+    classes = str((feed.start or {}).get("train", {}).get("classes", ""))
+    return len([c for c in classes.split(",") if c.strip()]) or 10
+
+
+def _samples(feed: RunFeed, counts: dict[int, list[int]]) -> None:
     if not feed.samples:
         st.caption("Sample grids appear as the run reaches its first sample step.")
         return
@@ -158,6 +192,13 @@ def _samples(feed: RunFeed) -> None:
         if family == "gan"
         else "Rows 1–2 inputs, 3–4 reconstructions, 5–8 samples."
     )
+    if chosen in counts:
+        shown = counts[chosen]
+        shares = [c / max(sum(shown), 1) for c in shown]
+        st.plotly_chart(class_bars(shares, f"Digits in these samples (step {chosen})"),
+                        key="chart_classes")  # fmt: skip
+        st.caption("As read by the project's digit classifier. An even spread means every digit "
+                   "is generated; a digit that drops out is a sign of mode collapse.")  # fmt: skip
     if len(feed.samples) > 1 and st.button("Make a GIF of all grids", key="make_gif"):
         frames = [
             Image.open(feed.folder / s["path"])

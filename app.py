@@ -38,11 +38,15 @@ st.page_link(
     label="**Latent space**: explore the VAE's map of the digits and decode any point",
     icon="🗺️",
 )
-
 st.page_link(
     "pages/anomaly.py",
     label="**Anomaly**: upload digits and see whether the VAE finds them normal, and why",
     icon="🚩",
+)
+st.page_link(
+    "pages/report.py",
+    label="**Model report**: classifier FID, digit coverage and likelihood of every checkpoint",
+    icon="📏",
 )
 
 st.subheader("Checkpoints")

@@ -22,6 +22,7 @@ PAGES = (
     ("pages/interpolate.py", "Interpolate", "↔️"),
     ("pages/latent_space.py", "Latent space", "🗺️"),
     ("pages/anomaly.py", "Anomaly", "🚩"),
+    ("pages/report.py", "Model report", "📏"),
 )
 
 

@@ -1,0 +1,95 @@
+"""Model report page: how good is each checkpoint, in numbers, measured on demand and kept."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gen_core.checkpoints import Checkpoint, CheckpointInfo, files_of
+from gen_core.data import DatasetUnavailable
+from gen_core.report import Report, checkpoint_report
+from ui.charts import class_bars
+from ui.checkpoints import available, classifier, label, load_model, pick_model
+from ui.common import page
+
+page("Model report")
+st.title("Model report")
+st.markdown(
+    "Sample quality measured with the project's own digit classifier (Inception weights are "
+    "not available offline, and for MNIST a domain classifier is the advised feature "
+    "extractor): **classifier FID** between samples and test digits, the **class entropy** "
+    "of samples (mode coverage), the **classifier score** (the Inception Score's analogue), "
+    "and for VAEs the **test likelihood** in nats per image."
+)
+info, model = pick_model(("gan", "vae", "classifier"))
+c1, c2, c3 = st.columns(3)
+n = c1.select_slider("Samples", [250, 500, 1000, 2000], 1000, key="r_n",
+                     help="Generated images behind the sample figures.")  # fmt: skip
+k = c2.select_slider("Importance samples (VAE)", [10, 50, 100, 500], 100, key="r_k",
+                     help="Posterior samples per test image for -log p(x).")  # fmt: skip
+seed = c3.number_input("Seed", 0, 2**31 - 1, 0, key="r_seed")
+
+
+@st.cache_resource
+def reports() -> dict[tuple, Report]:
+    """Every report measured so far, for every session, keyed by checkpoint version and settings."""
+    return {}
+
+
+def key_of(info: CheckpointInfo) -> tuple:
+    return (str(info.path), files_of(info.path)[0].stat().st_mtime, n, k, seed)
+
+
+def measure(info: CheckpointInfo, model: object, bar: st.delta_generator.DeltaGenerator) -> None:
+    """Measure one checkpoint into the shared store; a failure becomes a message."""
+    where = f"{label(info)}: "
+    try:
+        report = checkpoint_report(
+            Checkpoint(model, info), classifier(), n=n, k=k, seed=seed,  # type: ignore[arg-type]
+            progress=lambda f, text: bar.progress(f, text=where + text),
+        )  # fmt: skip
+    except (DatasetUnavailable, ValueError) as err:
+        st.error(f"{label(info)} cannot be measured: {err}")
+        return
+    reports()[key_of(info)] = report
+
+
+def show(report: Report) -> None:
+    left, right = st.columns([3, 2])
+    rows = [{"figure": name, "value": f"{value:.4g}", "what it means": meaning}
+            for name, value, meaning in report.rows]  # fmt: skip
+    left.table(rows)  # a plain table: few rows, and its text is real text for readers and tests
+    for note in report.notes:
+        left.caption(note)
+    if report.histogram:
+        what = "test images" if info.family == "classifier" else "samples"
+        right.plotly_chart(class_bars(report.histogram, f"Classes of the {what}"),
+                           key="report_classes")  # fmt: skip
+
+
+st.subheader(label(info))
+current = reports().get(key_of(info))
+if current is None and st.button("Measure this checkpoint", key="measure", type="primary"):
+    measure(info, model, st.progress(0.0))
+    current = reports().get(key_of(info))
+if current is not None:
+    show(current)
+
+st.subheader("All checkpoints")
+everything = available(("gan", "vae", "classifier"))
+missing = [i for i in everything if key_of(i) not in reports()]
+if missing and st.button(f"Measure the {len(missing)} not yet measured", key="measure_all"):
+    bar = st.progress(0.0)
+    for other in missing:
+        loaded = load_model(other)
+        if loaded is not None:
+            measure(other, loaded, bar)
+table = []
+for other in everything:
+    found = reports().get(key_of(other))
+    if found is not None:
+        table.append({"checkpoint": label(other), **{name: value for name, value, _ in found.rows}})
+if table:
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(f"{n} samples, k = {k}, seed {seed}; lower FID and -log p(x) are better.")
+else:
+    st.caption("Measured checkpoints appear here side by side.")

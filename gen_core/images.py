@@ -10,22 +10,40 @@ import torch
 from PIL import Image
 
 
+def _corners(n: int, cols: int, size: tuple[int, int], padding: int) -> list[tuple[int, int]]:
+    """Top-left pixel of each tile in a grid of ``cols`` columns (torchvision's make_grid layout)."""
+    h, w = size
+    return [
+        (padding + (i // cols) * (h + padding), padding + (i % cols) * (w + padding))
+        for i in range(n)
+    ]
+
+
 def to_pil(images: torch.Tensor, nrow: int = 8, padding: int = 2, scale: int = 1) -> Image.Image:
     """A grayscale grid (or one image) from (N, 1, H, W) or (1, H, W) values in [0, 1];
-    ``scale`` enlarges it with nearest-neighbour, so browsers show crisp pixels."""
-    from torchvision.utils import make_grid  # imported here: torchvision adds ~2 s to CLI start-up
+    ``scale`` enlarges it with nearest-neighbour, so browsers show crisp pixels.
 
+    Laid out as torchvision's make_grid does, but without importing torchvision: in a training
+    process that import alone costs 160 MB of memory and about 2 s of start-up.
+    """
     if images.dim() == 3:
         images = images.unsqueeze(0)
-    grid = make_grid(images.detach().float().cpu().clamp(0, 1), nrow=nrow, padding=padding,
-                     pad_value=1.0 if len(images) > 1 else 0.0)  # fmt: skip
-    array = (grid[0] * 255).round().to(torch.uint8).numpy()
-    image = Image.fromarray(array)  # 2-D uint8: mode "L"
-    return (
-        image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
-        if scale > 1
-        else image
-    )
+    images = images.detach().float().cpu().clamp(0, 1)[:, 0]
+    n, h, w = images.shape
+    if n == 1:  # one image is drawn bare
+        grid = images[0]
+    else:
+        cols = min(nrow, n)
+        rows = (n + cols - 1) // cols
+        grid = torch.full((rows * (h + padding) + padding, cols * (w + padding) + padding), 1.0)
+        for image, (y, x) in zip(images, _corners(n, cols, (h, w), padding), strict=True):
+            grid[y : y + h, x : x + w] = image
+    picture = Image.fromarray((grid * 255).round().to(torch.uint8).numpy())  # 2-D uint8: mode "L"
+    if scale > 1:
+        return picture.resize(
+            (picture.width * scale, picture.height * scale), Image.Resampling.NEAREST
+        )
+    return picture
 
 
 def png_bytes(image: Image.Image) -> bytes:
@@ -58,7 +76,7 @@ def from_grid(
         raise ValueError(
             f"a {array.shape[1]}x{array.shape[0]} picture does not hold {n} grid tiles"
         )
-    corners = [(padding + (i // cols) * step, padding + (i % cols) * step) for i in range(n)]
+    corners = _corners(n, cols, (size, size), padding)
     return torch.stack([array[y : y + size, x : x + size] for y, x in corners]).unsqueeze(1)
 
 

@@ -1,11 +1,4 @@
-import io
-
-import pytest
-import torch
-from PIL import Image
-
 from gen_core.diagnostics import check, discriminator_winning, diverging, vanishing_classes
-from gen_core.images import from_grid, save_grid, to_gif
 
 
 def steps(**series):
@@ -28,23 +21,6 @@ def test_divergence_is_flagged_for_blow_ups_and_non_finite_losses():
     assert [
         f.kind for f in check(steps(d_g_z=[0.001] * 11, loss_d=calm[:8] + [30.0, 40.0, 50.0]))
     ] == ["d-winning", "diverging"]
-
-
-def test_gif_holds_every_frame():
-    frames = [Image.new("L", (10, 10), color) for color in (0, 128, 255)]
-    gif = Image.open(io.BytesIO(to_gif(frames, 100)))
-    assert gif.format == "GIF" and gif.n_frames == 3
-
-
-def test_from_grid_gives_back_the_images_of_a_saved_grid(tmp_path):
-    images = torch.rand(64, 1, 28, 28)
-    path = save_grid(images, tmp_path / "grid.png")
-    back = from_grid(Image.open(path))
-    assert back.shape == (64, 1, 28, 28)
-    assert (back - images).abs().max() <= 0.5 / 255 + 1e-6  # only the 8-bit rounding differs
-    assert torch.equal(from_grid(Image.open(path), 10), back[:10])
-    with pytest.raises(ValueError, match="does not hold"):
-        from_grid(Image.open(path), 65)
 
 
 def counts(*present: int, each: int = 6) -> list[int]:

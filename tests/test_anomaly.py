@@ -5,7 +5,14 @@ import pytest
 import torch
 from PIL import Image
 
-from gen_core.anomaly import evaluate, percentile_of, score, threshold
+from gen_core.anomaly import (
+    evaluate,
+    fit_reference,
+    neighbour_distance,
+    percentile_of,
+    score,
+    threshold,
+)
 from gen_core.checkpoints import load_checkpoint
 from gen_core.preprocess import ImageRejected, mnist_style, open_image
 
@@ -166,3 +173,29 @@ def test_squared_error_score_and_its_map(vae, mnist5k):
     assert torch.allclose(scored.error_maps.flatten(1).sum(1), scored.scores, atol=1e-4)
     with pytest.raises(ValueError, match="unknown score"):
         score(vae, x, "psnr")
+
+
+def test_neighbour_distance_by_hand_and_leaving_each_code_out():
+    codes = torch.arange(10.0)[:, None]  # ten points on a line, one apart
+    assert neighbour_distance(codes[:1], codes).item() == pytest.approx((0 + 1 + 2 + 3 + 4) / 5)
+    alone = neighbour_distance(codes, codes, leave_one_out=True)
+    assert alone[0].item() == pytest.approx((1 + 2 + 3 + 4 + 5) / 5)
+    assert alone[5].item() == pytest.approx((1 + 1 + 2 + 2 + 3) / 5)
+
+
+def test_squared_error_plus_neighbours_is_z_scored_on_normal_training_digits(vae, mnist5k):
+    train, test = mnist5k.train, mnist5k.test
+    threes = train.images[train.labels == 3]
+    reference = fit_reference(vae, threes)
+    assert reference.codes.shape == (len(threes), vae.latent_dim)
+    scored = score(vae, test.images, "sq-error+knn", reference)
+    sq = score(vae, test.images, "sq-error")
+    assert torch.equal(scored.error_maps, sq.error_maps)  # the map is the squared error's
+    is_three = (test.labels == 3).numpy()
+    normal = scored.scores.numpy()[is_three]
+    assert abs(np.median(normal)) < 1.0  # z-scores: normal digits sit near 0
+    combined = evaluate(normal, scored.scores.numpy()[~is_three]).auroc
+    alone = evaluate(sq.scores.numpy()[is_three], sq.scores.numpy()[~is_three]).auroc
+    assert combined > alone  # where a digit lands in latent space tells 3s from the rest
+    with pytest.raises(ValueError, match="normal training images"):
+        score(vae, test.images[:2], "sq-error+knn")

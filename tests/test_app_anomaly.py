@@ -51,6 +51,15 @@ def test_a_digit_photo_is_normal_and_noise_is_anomalous(at, mnist5k):
     assert any(b.proto.label == "Results as CSV" for b in at.get("download_button"))
 
 
+def test_the_combined_score_compares_with_the_training_digits(at, mnist5k):
+    at.radio(key="a_kind").set_value("sq-error+knn").run()
+    upload(at, ("digit.png", png(mnist5k.test.images[903, 0].numpy())),
+           ("noise.png", png(np.random.default_rng(2).integers(0, 256, (28, 28), dtype=np.uint8))))  # fmt: skip
+    digit, noise = verdicts(at)
+    assert "✅ normal" in digit and "🚩 anomalous" in noise and "nats" not in digit
+    assert not any("nats" in c.value for c in at.caption if c.value.startswith("Threshold"))
+
+
 def test_moving_the_threshold_changes_the_verdict(at, mnist5k):
     upload(at, ("digit.png", png(mnist5k.test.images[903, 0].numpy())))
     assert "✅ normal" in verdicts(at)[0]
@@ -150,5 +159,6 @@ def test_one_vs_rest_detector_trained_on_a_single_digit(mnist5k):
     started = next(s.value for s in at.success if s.value.startswith("Run "))
     run_id = started.split()[1]
     manager = RunManager(RUNS)
-    assert manager.status(run_id).options["classes"] == "5"
+    options = manager.status(run_id).options
+    assert options["classes"] == "5" and options["augment_shift"] == 2 and options["beta"] == 0.1
     manager.stop(run_id)

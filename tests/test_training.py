@@ -96,7 +96,7 @@ def test_same_seed_same_run(mnist5k):
 
 @pytest.mark.parametrize(
     ("name", "model_config", "extra"),
-    [("fcgan", None, {}), ("vae", None, {}),
+    [("fcgan", None, {}), ("vae", None, {"augment_shift": 2}),
      ("dcgan", {"d_batch_norm": False, "ngf": 8, "ndf": 8}, {"loss": "wgan-gp", "d_steps": 2})],
 )  # fmt: skip
 def test_resume_equals_an_uninterrupted_run(mnist5k, tmp_path, name, model_config, extra):
@@ -120,6 +120,21 @@ def test_resume_equals_an_uninterrupted_run(mnist5k, tmp_path, name, model_confi
     opt_whole = whole.optimizers[next(iter(whole.optimizers))].state_dict()["state"]
     opt_second = second.optimizers[next(iter(second.optimizers))].state_dict()["state"]
     assert all(torch.equal(opt_whole[i]["exp_avg"], opt_second[i]["exp_avg"]) for i in opt_whole)
+
+
+def test_augment_shift_rolls_each_batch_and_keeps_the_ink_inside(mnist5k):
+    plain, _ = trainer_for("vae", mnist5k.train.images)
+    shifted, _ = trainer_for("vae", mnist5k.train.images, augment_shift=2)
+    moves = set()
+    for _ in range(30):
+        x, y = plain.batch(), shifted.batch()
+        move = next((dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
+                    if torch.equal(torch.roll(x, (dy, dx), (2, 3)), y))  # fmt: skip
+        moves.add(move)
+        assert y.sum() == pytest.approx(x.sum())  # only background wrapped round
+    assert len(moves) > 5
+    with pytest.raises(ValueError, match="4 pixels"):
+        trainer_for("vae", mnist5k.train.images, augment_shift=5)
 
 
 def test_nan_guard_stops_and_keeps_the_last_good_checkpoint(mnist5k, tmp_path):

@@ -57,6 +57,10 @@ class Trainer:
         checkpoint_path: str | Path | None = None,
         dist: Dist = ALONE,
     ) -> None:
+        if not 0 <= config.augment_shift <= 4:
+            raise ValueError(
+                "augment_shift is 0 to 4 pixels: a digit's margin in 28x28 is 4 pixels"
+            )
         self.config = config
         self.dist = dist
         self.device = local_device(resolve_device(config.device))
@@ -100,8 +104,15 @@ class Trainer:
         )
 
     def batch(self) -> torch.Tensor:
-        """The next training batch as float in [0, 1] (uint8 input is scaled, float taken as is)."""
-        return to_unit(self.stream.next())
+        """The next training batch as float in [0, 1] (uint8 input is scaled, float taken as is),
+        rolled by up to ``augment_shift`` pixels each way; digits sit in 28x28 with a 4-pixel
+        margin, so small shifts wrap only background round the edge."""
+        x = to_unit(self.stream.next())
+        if self.config.augment_shift:
+            reach = self.config.augment_shift
+            dy, dx = torch.randint(-reach, reach + 1, (2,)).tolist()
+            x = torch.roll(x, (dy, dx), (2, 3))
+        return x
 
     def autocast(self) -> Any:
         return autocast(self.device, self.config.bf16)

@@ -15,6 +15,9 @@ class TrainConfig:
     seed: int = 0  # seeds weights, noise and the data order: same seed, same run
     device: str = "auto"  # auto, cpu, cuda, cuda:1, mps
     bf16: bool = False  # bf16 autocast (CUDA only)
+    augment_shift: int = (
+        0  # shift each batch by up to this many pixels at random (regularises small one-class VAEs)
+    )
     log_every: int = 20  # steps between "step" events (and the only host syncs)
     sample_every: int = 200  # steps between sample grids
     checkpoint_every: int = 500  # steps between checkpoints (one is always written at the end)

@@ -135,7 +135,10 @@ class Trainer:
         count, epoch_reported = 0, self.stream.epoch
         tick, tick_step = time.perf_counter(), self.step
         while self.step < total:
-            if self.dist.any(should_stop(), self.device):  # every rank stops at the same step
+            # Every rank stops at the same step. Alone, the request is a file check each step; under
+            # DDP agreeing on it is a collective and a host sync, so ranks consult at log steps only.
+            consult = not self.dist.active or self.step % self.config.log_every == 0
+            if consult and self.dist.any(should_stop(), self.device):
                 self._save()
                 self.emit(
                     Event(

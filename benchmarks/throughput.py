@@ -8,7 +8,7 @@ Targets on the 2-core CPU: the VAE (784-400-20) >= 2x the reference and within 1
 a DCGAN epoch on the 4,000 mnist-5k training digits >= 10x faster than the PyTorch examples'
 64-px DCGAN (47 s/epoch measured on this machine; timed again here over a few steps).
 
-Run: .venv/bin/python benchmarks/throughput.py [--epochs 3] [--smoke]
+Run: .venv/bin/python benchmarks/throughput.py [--epochs 3] [--compile] [--smoke]
 """
 
 from __future__ import annotations
@@ -69,6 +69,19 @@ def floor_rate(trainer: Trainer, images: torch.Tensor, steps: int) -> float:
     return timed(run)
 
 
+def compiled_rate(make: Callable[..., Trainer], epochs: int, eager: float) -> None:
+    """A run with compile=True: its steady rate (the logged images/s after the first log, which
+    holds the compiling) beside the eager trainer's, and its wall time, compiling included."""
+    trainer = make(epochs=max(epochs, 2), compile=True)
+    start = time.perf_counter()
+    trainer.run()
+    wall = time.perf_counter() - start
+    steady = sorted(row["images_per_s"] for row in trainer.history[1:])
+    rate = steady[len(steady) // 2] if steady else float("nan")
+    print(f"   compile=True: {rate:,.0f} images/s once compiled ({rate / eager:.2f}x eager); "
+          f"{wall:.0f} s for {trainer.step} steps, compiling included")  # fmt: skip
+
+
 def report(name: str, rates: dict[str, float]) -> None:
     ref, ours, floor = rates["reference"], rates["gen_core"], rates["floor"]
     print(f"   {name}: images/s  reference {ref:,.0f} | gen_core {ours:,.0f} | floor {floor:,.0f}")
@@ -77,7 +90,7 @@ def report(name: str, rates: dict[str, float]) -> None:
     )
 
 
-def vae(data: Dataset, root: Path, epochs: int) -> None:
+def vae(data: Dataset, root: Path, epochs: int, compile_too: bool) -> None:
     print(f"\n1. VAE 784-400-20, batch 128, Adam 1e-3, {epochs} epochs of {len(data.train)} digits")
     rates = {}
     seed_everything(0)
@@ -98,10 +111,12 @@ def vae(data: Dataset, root: Path, epochs: int) -> None:
     rates["gen_core"] = timed(lambda: ours.run() and ours.step * ours.images_per_step)
     rates["floor"] = floor_rate(trainer(), data.train.images, ours.step)
     report("VAE", rates)
+    if compile_too:
+        compiled_rate(trainer, epochs, rates["gen_core"])
     print("   targets: gen_core / reference >= 2x, floor / gen_core <= 1.1x")
 
 
-def dcgan(data: Dataset, root: Path, epochs: int, ref_steps: int) -> None:
+def dcgan(data: Dataset, root: Path, epochs: int, ref_steps: int, compile_too: bool) -> None:
     n = len(data.train)
     print(f"\n2. DCGAN (28 px, gen_core's), batch 64, Adam 2e-4, {n} digits per epoch")
     rates = {}
@@ -124,6 +139,8 @@ def dcgan(data: Dataset, root: Path, epochs: int, ref_steps: int) -> None:
     rates["gen_core"] = ours.step * ours.images_per_step / wall
     rates["floor"] = floor_rate(trainer(), data.train.images, ref_steps)
     report("DCGAN", rates)
+    if compile_too:
+        compiled_rate(trainer, epochs, rates["gen_core"])
 
     classifier = load_checkpoint(ROOT / "checkpoints" / "classifier").model
     quality = sample_quality(ours.model, classifier, data.test)
@@ -145,6 +162,9 @@ def dcgan(data: Dataset, root: Path, epochs: int, ref_steps: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3, help="epochs timed per loop")
+    parser.add_argument(
+        "--compile", action="store_true", help="also time compile=True runs (~1 min more)"
+    )
     parser.add_argument("--smoke", action="store_true", help="a few steps: proves the script runs")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, threads: {torch.get_num_threads()}")
@@ -154,8 +174,10 @@ def main() -> None:
             data, train=Split(data.train.images[:512], data.train.labels[:512])
         )
     with tempfile.TemporaryDirectory() as tmp:
-        vae(data, Path(tmp), 1 if args.smoke else args.epochs)
-        dcgan(data, Path(tmp), 1 if args.smoke else args.epochs, 4 if args.smoke else 40)
+        vae(data, Path(tmp), 1 if args.smoke else args.epochs, args.compile)
+        dcgan(
+            data, Path(tmp), 1 if args.smoke else args.epochs, 4 if args.smoke else 40, args.compile
+        )
 
 
 if __name__ == "__main__":

@@ -37,6 +37,18 @@ def test_vae_loss_falls(mnist5k):
     assert last.type == "finished" and last.step == 300
 
 
+def test_a_compiled_training_step_learns_like_the_eager_one(mnist5k):
+    eager, eager_events = trainer_for("vae", mnist5k.train.images, steps=150, log_every=50)
+    compiled, events = trainer_for(
+        "vae", mnist5k.train.images, steps=150, log_every=50, compile=True
+    )
+    assert compiled.run() == "finished" and eager.run() == "finished"
+    losses = [e.data["loss"] for e in events if e.type == "step"]
+    eager_losses = [e.data["loss"] for e in eager_events if e.type == "step"]
+    assert losses[-1] < losses[0] - 40
+    assert losses[-1] == pytest.approx(eager_losses[-1], rel=0.05)  # same math, other noise draws
+
+
 @pytest.mark.parametrize("name", ["fcgan", "dcgan"])
 def test_gan_steps_move_both_networks(mnist5k, name):
     trainer, events = trainer_for(name, mnist5k.train.images, steps=10)

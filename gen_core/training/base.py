@@ -131,6 +131,7 @@ class Trainer:
         self.emit(Event("start", self.step, self._start_fields(total)))
         if self.step == 0:
             self.emit_samples()  # the "before" picture, so a watcher sees samples at once
+        step_fn = torch.compile(self.train_step) if self.config.compile else self.train_step
         sums: dict[str, torch.Tensor] = {}
         count, epoch_reported = 0, self.stream.epoch
         tick, tick_step = time.perf_counter(), self.step
@@ -148,7 +149,7 @@ class Trainer:
                     )
                 )
                 return "stopped"
-            for key, value in self.train_step().items():
+            for key, value in step_fn().items():
                 sums[key] = sums[key] + value if key in sums else value.clone()
             count += 1
             self.step += 1

@@ -1,5 +1,6 @@
 """The CLI end to end, as the app and a terminal user run it: a real subprocess each time."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -82,6 +83,17 @@ def test_every_config_field_is_an_option():
                    "--lr-g", "--lr-d", "--gp-weight", "--seed", "--device", "--bf16", "--resume"):  # fmt: skip
         assert option in help_text
     assert "one-sided" in help_text  # the field comment is the help text
+
+
+def test_every_config_field_has_its_help_comment():
+    from gen_core.models import MODELS, build_model
+    from gen_core.options import field_comments
+    from gen_core.training import GANTrainConfig, VAETrainConfig
+
+    classes = [GANTrainConfig, VAETrainConfig] + [type(build_model(n).config) for n in MODELS]
+    for cls in classes:
+        missing = [f.name for f in dataclasses.fields(cls) if f.name not in field_comments(cls)]
+        assert not missing, f"{cls.__name__}: no help comment for {missing}"
 
 
 def test_bad_input_gets_a_message_not_a_traceback(tmp_path):

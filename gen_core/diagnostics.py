@@ -66,20 +66,22 @@ def diverging(
 
 
 def vanishing_classes(
-    grids: Sequence[tuple[int, Sequence[int]]], expected: int = 10, min_count: int = 2
-) -> Finding | None:
-    """Mode collapse read from the class counts of successive sample grids, as (step, counts).
+    grids: Sequence[tuple[int, int, Sequence[int]]], expected: int = 10, min_count: int = 2,
+    settle_epochs: int = 2,
+) -> Finding | None:  # fmt: skip
+    """Mode collapse read from the class counts of successive sample grids, as (step, epoch, counts).
 
-    A class that a trained grid (step > 0) held at least ``min_count`` times and the latest grid
-    lacks has vanished; a run three or more grids in that still shows at most half the
-    ``expected`` classes has collapsed onto few.
+    Grids from the first ``settle_epochs`` epochs are blobs the classifier reads arbitrarily,
+    so they count for nothing. After that, a class that a grid held at least ``min_count``
+    times and the latest grid lacks has vanished; three or more grids that still show at most
+    half the ``expected`` classes mean the generator has collapsed onto few.
     """
-    trained = [(step, counts) for step, counts in grids if step > 0]
-    if not trained:
+    settled = [(step, counts) for step, epoch, counts in grids if epoch >= settle_epochs]
+    if not settled:
         return None
-    step, latest = trained[-1]
+    step, latest = settled[-1]
     present = [c for c, count in enumerate(latest) if count > 0]
-    seen = {c for _, counts in trained[:-1] for c, count in enumerate(counts) if count >= min_count}
+    seen = {c for _, counts in settled[:-1] for c, count in enumerate(counts) if count >= min_count}
     vanished = sorted(seen - set(present))
     advice = "Try one-sided label smoothing, a lower learning rate for D, or wgan-gp."
     if vanished:
@@ -89,7 +91,7 @@ def vanishing_classes(
             f"Mode collapse: digit{'s' if len(vanished) > 1 else ''} {names} appeared in earlier "
             f"samples but not in the latest grid (step {step}). {advice}",
         )
-    if len(trained) >= 3 and len(present) <= expected // 2:
+    if len(settled) >= 3 and len(present) <= expected // 2:
         return Finding(
             "few-classes",
             f"Only {len(present)} of {expected} classes appear in the latest samples (step {step}): "

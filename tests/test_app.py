@@ -143,7 +143,9 @@ def fake_run(root, run_id, model, options, step_rows, end="finished", grids=()):
     ]
     for step, images in grids:
         path = save_grid(images, folder / "samples" / f"step_{step:07d}.png")
-        lines.append({"type": "samples", "step": step, "epoch": 0, "path": f"samples/{path.name}"})
+        lines.append(
+            {"type": "samples", "step": step, "epoch": step // 50, "path": f"samples/{path.name}"}
+        )
     lines.append({"type": end, "step": step_rows[-1]["step"]})
     (folder / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in lines))
     return run_id

@@ -76,7 +76,7 @@ def _live(manager: RunManager, run_id: str, shown_status: str) -> None:
     with charts:
         _charts(feed)
     with samples:
-        _samples(feed, dict(grids))
+        _samples(feed, {step: counts for step, _, counts in grids})
     formulas.explain((feed.start or {}).get("family", "gan"))
     if run.status in ("finished", "stopped") and run.checkpoint:
         _checkpoint(run)
@@ -147,18 +147,17 @@ def grid_counts(path: str, modified: float, _classifier: Classifier) -> list[int
     return torch.bincount(probs.argmax(1), minlength=10).tolist()
 
 
-def _grid_classes(feed: RunFeed) -> list[tuple[int, list[int]]]:
-    """(step, class counts) of every sample grid of a GAN run on digits; empty otherwise."""
+def _grid_classes(feed: RunFeed) -> list[tuple[int, int, list[int]]]:
+    """(step, epoch, class counts) of every sample grid of a GAN run on digits; else empty."""
     start = feed.start or {}
     if start.get("family") != "gan" or start.get("dataset", {}).get("name") not in DIGIT_DATASETS:
         return []
     model = classifier()
     if model is None:
         return []
-    paths = [(s["step"], feed.folder / s["path"]) for s in feed.samples]
-    return [
-        (step, grid_counts(str(p), p.stat().st_mtime, model)) for step, p in paths if p.exists()
-    ]
+    grids = [(s["step"], s["epoch"], feed.folder / s["path"]) for s in feed.samples]
+    return [(step, epoch, grid_counts(str(p), p.stat().st_mtime, model))
+            for step, epoch, p in grids if p.exists()]  # fmt: skip
 
 
 def _expected_classes(feed: RunFeed) -> int:

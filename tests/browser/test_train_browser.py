@@ -39,8 +39,8 @@ def test_start_watch_reload_and_stop_a_dcgan_run(page: Page, app_url: str):
     second = wait_for_more_points(page, first)  # the chart updates at least twice, by itself
     wait_for_more_points(page, second)
     expect(page.get_by_text(re.compile(r"^step \d+ · epoch \d+$"))).to_be_visible()
-    grid_width = page.evaluate("() => Math.max(...[...document.images].map(i => i.naturalWidth))")
-    assert grid_width == 8 * 28 + 9 * 2  # the 8x8 sample grid PNG, loaded by the browser
+    width = 8 * 28 + 9 * 2  # the 8x8 sample grid PNG, loaded by the browser (between reruns)
+    page.wait_for_function(f"() => [...document.images].some(i => i.naturalWidth === {width})")
 
     page.reload()
     expect(page.get_by_text(f"Run {run_id}", exact=False)).to_be_visible()

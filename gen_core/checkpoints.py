@@ -13,8 +13,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +23,7 @@ from safetensors.torch import load_file, save
 
 from gen_core import __version__
 from gen_core.classifier import Classifier, ClassifierConfig
+from gen_core.files import atomic_write
 from gen_core.models import MODELS, GenerativeModel, config_from_dict
 
 FORMAT = "gen_core-checkpoint"
@@ -114,7 +113,7 @@ def save_checkpoint(
     stem.parent.mkdir(parents=True, exist_ok=True)
     sidecar, weights, state_file = files_of(stem)
     weights_state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    _atomic_write(weights, lambda tmp: tmp.write_bytes(save(weights_state)))
+    atomic_write(weights, lambda tmp: tmp.write_bytes(save(weights_state)))
     meta: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -133,7 +132,7 @@ def save_checkpoint(
     }
     if training_state is not None:
         tensors = {k: v.detach().cpu().contiguous() for k, v in training_state.tensors.items()}
-        _atomic_write(state_file, lambda tmp: tmp.write_bytes(save(tensors)))
+        atomic_write(state_file, lambda tmp: tmp.write_bytes(save(tensors)))
         meta["training_state"] = {
             "file": state_file.name,
             "sha256": _sha256(state_file),
@@ -141,7 +140,7 @@ def save_checkpoint(
         }
     elif state_file.exists():
         state_file.unlink()
-    _atomic_write(sidecar, lambda tmp: tmp.write_text(json.dumps(meta, indent=1)))
+    atomic_write(sidecar, lambda tmp: tmp.write_text(json.dumps(meta, indent=1)))
     return stem
 
 
@@ -278,12 +277,3 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

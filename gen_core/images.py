@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from gen_core.files import atomic_write
+
 
 def _corners(n: int, cols: int, size: tuple[int, int], padding: int) -> list[tuple[int, int]]:
     """Top-left pixel of each tile in a grid of ``cols`` columns (torchvision's make_grid layout)."""
@@ -57,10 +59,8 @@ def save_grid(images: torch.Tensor, path: str | Path, nrow: int = 8) -> Path:
     """Write a PNG grid, atomically, so a reader never sees half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    to_pil(images, nrow=nrow).save(tmp, format="PNG")
-    tmp.replace(path)
-    return path
+    picture = to_pil(images, nrow=nrow)
+    return atomic_write(path, lambda tmp: picture.save(tmp, format="PNG"))
 
 
 def from_grid(

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from gen_core.data import to_unit
+from gen_core.files import atomic_write
 from gen_core.models import VAE, GenerativeModel
 
 PARALLEL_EPS = 1e-6  # sin(omega) below this: the two directions are (anti)parallel
@@ -149,10 +150,13 @@ def project(
     coords = _fit(latents, method, params)
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_name(file.name + ".tmp.npy")
-        np.save(tmp, coords)
-        tmp.replace(file)
+        atomic_write(file, lambda tmp: _save_npy(tmp, coords))
     return coords
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    with path.open("wb") as f:  # a file object: np.save would add ".npy" to a bare name
+        np.save(f, array)
 
 
 def _fit(latents: np.ndarray, method: str, params: dict[str, Any]) -> np.ndarray:

@@ -25,6 +25,7 @@ from typing import Any
 
 from gen_core import distributed
 from gen_core.events import STOP_FILE, RunFeed
+from gen_core.files import atomic_write
 
 
 @dataclass
@@ -97,7 +98,8 @@ class RunManager:
             "resume": str(resume) if resume else None,
             "created": time.time(),
         }
-        (folder / "run.json").write_text(json.dumps(request, indent=1))
+        # Whole or absent: the polling thread may list the folder at any moment.
+        atomic_write(folder / "run.json", lambda tmp: tmp.write_text(json.dumps(request, indent=1)))
         self.refresh()
         return run_id
 
@@ -170,14 +172,19 @@ class RunManager:
 
     def _poll(self) -> None:
         while True:
-            with contextlib.suppress(OSError):  # a folder removed under us: the next round sees it
+            # A folder removed or a request file spoiled under us must not end the polling.
+            with contextlib.suppress(OSError, ValueError):
                 self.refresh()
             time.sleep(self._poll_s)
 
     # -- reading ---------------------------------------------------------------------------------
     def list_runs(self) -> list[RunStatus]:
         """Every run under ``root``, newest first."""
-        runs = [self.status(p.name) for p in self.root.iterdir() if (p / "run.json").is_file()]
+        runs = []
+        for folder in self.root.iterdir():
+            if (folder / "run.json").is_file():
+                with contextlib.suppress(ValueError):  # an unreadable request is not a run to show
+                    runs.append(self.status(folder.name))
         return sorted(runs, key=lambda r: r.created, reverse=True)
 
     def status(self, run_id: str) -> RunStatus:

@@ -88,7 +88,12 @@ def examples() -> dict[str, Image.Image]:
     return found
 
 
-kind = st.radio("Score", list(SCORES), format_func=SCORES.get, horizontal=True, key="a_kind")
+one_class = bool(info.train.get("classes", "").strip())
+kind = st.radio(
+    "Score", list(SCORES), format_func=SCORES.get, horizontal=True,
+    index=list(SCORES).index("sq-error+knn") if one_class else 0,  # the best for each task
+    key="a_kind_one_class" if one_class else "a_kind",  # remembered apart for the two tasks
+)  # fmt: skip
 unit = UNITS[kind]
 try:
     normal = normal_scores(str(info.path), version(info), kind)

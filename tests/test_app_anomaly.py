@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gen_core.anomaly import evaluate, score
+from gen_core.anomaly import evaluate, fit_reference, score
 
 from .conftest import ROOT, open_page
 from .test_anomaly import png
@@ -143,11 +143,13 @@ def test_one_vs_rest_detector_trained_on_a_single_digit(mnist5k):
         checkpoint_path=stem,
     )
     trainer.run()
-    scores = score(trainer.model, mnist5k.test.images).scores.numpy()
+    reference = fit_reference(trainer.model, only_classes(mnist5k.train, "3").images)
+    scores = score(trainer.model, mnist5k.test.images, "sq-error+knn", reference).scores.numpy()
     threes = (mnist5k.test.labels == 3).numpy()
     expected = evaluate(scores[threes], scores[~threes]).auroc
     at = open_page(ANOMALY)
     at.sidebar.selectbox[0].set_value(str(stem)).run()
+    assert at.radio(key="a_kind_one_class").value == "sq-error+knn"  # the best score for the task
     table = at.dataframe[0].value
     assert table.loc[table["task"] == "digits 3 vs the rest", "AUROC"].item() == pytest.approx(
         expected, abs=1e-4

@@ -67,6 +67,18 @@ def test_limit_one_queues_the_second_run_until_the_first_ends(manager):
     assert wait_for(manager, second, {"finished", "failed"}).status == "finished"
 
 
+def test_a_half_written_request_is_skipped_and_the_poller_keeps_going(manager):
+    (manager.root / "20000101-000000-vae-half").mkdir(parents=True)
+    (manager.root / "20000101-000000-vae-half" / "run.json").write_text('{"id": "20000101-0')
+    run_id = manager.submit("vae", TINY)
+    assert [r.id for r in manager.list_runs()] == [run_id]
+    manager.start_polling()
+    assert manager._thread is not None
+    time.sleep(0.5)
+    assert manager._thread.is_alive()
+    assert not list(manager.root.glob(f"{run_id}/.*.tmp"))  # the request was written whole
+
+
 def test_stopping_a_queued_run_means_it_never_starts(manager):
     first = manager.submit("vae", LONG)
     second = manager.submit("vae", TINY)

@@ -87,7 +87,8 @@ table = []
 for other in everything:
     found = reports().get(key_of(other))
     if found is not None:
-        table.append({"checkpoint": label(other), **{name: value for name, value, _ in found.rows}})
+        figures = {name: float(f"{value:.4g}") for name, value, _ in found.rows}
+        table.append({"checkpoint": label(other), **figures})
 if table:
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption(f"{n} samples, k = {k}, seed {seed}; lower FID and -log p(x) are better.")

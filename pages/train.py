@@ -95,6 +95,16 @@ def run_options(model: str, family: str) -> dict:
         )
         devices = ["auto", "cpu"] + (["cuda"] if resolve_device("auto").type == "cuda" else [])
         opts["device"] = a2.selectbox("Device", devices, key="t_device")
+        opts["augment_shift"] = a1.number_input(
+            "Shift each batch by up to (pixels)", 0, 4, 0, key="t_shift",
+            help="Data augmentation: rolls every batch a random 0 to N pixels each way. Helps small "
+            "training sets; a GAN then learns shifted digits too.",
+        )  # fmt: skip
+        opts["compile"] = a2.checkbox(
+            "Compile the training step (torch.compile)", False, key="t_compile",
+            help="About 25 s of compiling first, then roughly 1.1-1.2x faster on a CPU and more on a "
+            "GPU: worth it for long runs.",
+        )  # fmt: skip
         gpus = torch.cuda.device_count()
         most = gpus if gpus > 1 else os.cpu_count() or 1
         if most > 1:
@@ -104,7 +114,8 @@ def run_options(model: str, family: str) -> dict:
             )  # fmt: skip
     data = dataset_info(opts["dataset"])
     train_size = 4000 if isinstance(data, str) else data.train_size
-    return opts | intervals(opts["steps"] or opts["epochs"] * (train_size // opts["batch_size"]))
+    per_step = opts["batch_size"] * opts.get("processes", 1) * opts.get("d_steps", 1)
+    return opts | intervals(opts["steps"] or opts["epochs"] * (train_size // per_step))
 
 
 def intervals(steps: int) -> dict:

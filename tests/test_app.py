@@ -239,3 +239,25 @@ def test_the_train_page_launches_two_processes_through_torchrun(train_page):
     run_id = run_id[0] if isinstance(run_id, list) else run_id
     events, _ = read_events(RUNS / run_id / "events.jsonl")
     assert len(events[-1]["replicas"]) == 2
+
+
+def test_advanced_settings_reach_the_run_and_intervals_count_every_process(train_page):
+    from gen_core.runs import RunManager
+    from ui.common import RUNS
+
+    at = train_page
+    at.button_group(key="t_model").set_value("vae").run()
+    at.selectbox(key="t_dataset").set_value("mnist-5k")
+    at.number_input(key="t_epochs").set_value(100)
+    at.number_input(key="t_processes").set_value(2)
+    at.number_input(key="t_shift").set_value(2)
+    at.button(key="start").click().run()
+    assert not at.exception
+    run_id = at.query_params["run"]
+    run_id = run_id[0] if isinstance(run_id, list) else run_id
+    manager = RunManager(RUNS)
+    options = manager.status(run_id).options
+    manager.stop(run_id)
+    # 100 epochs of 4,000 digits at 64 per process on 2 processes: 3,100 steps, ~60 grids
+    assert options["augment_shift"] == 2 and options["compile"] is False
+    assert options["sample_every"] == 3100 // 60 and options["log_every"] == 3100 // 400

@@ -194,3 +194,27 @@ def test_run_log_writes_events_and_grids_that_a_reader_takes_incrementally(mnist
     more, offset2 = read_events(tmp_path / "events.jsonl", offset)
     assert more == [{"type": "step", "step": 31}]
     assert read_events(tmp_path / "events.jsonl", offset2) == ([], offset2)
+
+
+@pytest.mark.parametrize(
+    ("name", "model_config", "extra"),
+    [("dcgan", None, {}), ("vae", None, {}),
+     ("dcgan", {"d_batch_norm": False, "ngf": 8, "ndf": 8}, {"loss": "wgan-gp", "d_steps": 2})],
+)  # fmt: skip
+def test_the_bf16_path_trains_in_mixed_precision(monkeypatch, mnist5k, name, model_config, extra):
+    """CUDA is not here, so CPU autocast stands in for it: every cast in the steps must hold."""
+    seen = []
+
+    def cpu_bf16(device, bf16):
+        seen.append(bf16)
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
+
+    monkeypatch.setattr("gen_core.training.base.autocast", cpu_bf16)
+    trainer, events = trainer_for(name, mnist5k.train.images[:512], None, model_config, steps=6,
+                                  log_every=3, bf16=True, **extra)  # fmt: skip
+    assert trainer.run() == "finished" and seen and all(seen)
+    rows = [e.data for e in events if e.type == "step"]
+    assert all(
+        torch.isfinite(torch.tensor(v)) for row in rows for k, v in row.items() if k != "epoch"
+    )
+    assert all(p.dtype == torch.float32 for p in trainer.model.parameters())

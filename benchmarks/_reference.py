@@ -23,6 +23,7 @@ from torchvision import datasets, transforms
 
 from gen_core.data import Dataset
 
+CPU = torch.device("cpu")
 IDX_FILES = {  # torchvision's names for MNIST's four files
     ("train", "images"): "train-images-idx3-ubyte",
     ("train", "labels"): "train-labels-idx1-ubyte",
@@ -75,15 +76,27 @@ def example_vae_loss(
     return bce - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
 
 
-def vae_loader(mnist: datasets.MNIST, batch_size: int = 128, shuffle: bool = True) -> DataLoader:
-    return DataLoader(mnist, batch_size=batch_size, shuffle=shuffle)
+def loader_options(device: torch.device) -> dict[str, object]:
+    """The examples' DataLoader settings: one worker and pinned memory on CUDA, none on the CPU."""
+    return {"num_workers": 1, "pin_memory": True} if device.type == "cuda" else {}
 
 
-def example_vae_epoch(model: ExampleVAE, opt: torch.optim.Optimizer, loader: DataLoader) -> int:
+def vae_loader(
+    mnist: datasets.MNIST, batch_size: int = 128, shuffle: bool = True,
+    device: torch.device = CPU,
+) -> DataLoader:  # fmt: skip
+    return DataLoader(mnist, batch_size=batch_size, shuffle=shuffle, **loader_options(device))  # type: ignore[arg-type]
+
+
+def example_vae_epoch(
+    model: ExampleVAE, opt: torch.optim.Optimizer, loader: DataLoader,
+    device: torch.device = CPU,
+) -> int:  # fmt: skip
     """One epoch of the example's ``train``; returns the images seen."""
     model.train()
     seen = 0
     for x, _ in loader:
+        x = x.to(device)
         opt.zero_grad()
         recon, mu, logvar = model(x)
         loss = example_vae_loss(recon, x, mu, logvar)
@@ -104,8 +117,9 @@ def example_vae_test_loss(model: ExampleVAE, loader: DataLoader) -> float:
     return total / len(loader.dataset)  # type: ignore[arg-type]
 
 
-def gan_loader(mnist: datasets.MNIST, batch_size: int) -> DataLoader:
-    return DataLoader(mnist, batch_size=batch_size, shuffle=True, drop_last=True)
+def gan_loader(mnist: datasets.MNIST, batch_size: int, device: torch.device = CPU) -> DataLoader:
+    return DataLoader(mnist, batch_size=batch_size, shuffle=True, drop_last=True,
+                      **loader_options(device))  # type: ignore[arg-type]  # fmt: skip
 
 
 def gan_transform(size: int = 28) -> transforms.Compose:
@@ -116,20 +130,23 @@ def gan_transform(size: int = 28) -> transforms.Compose:
 
 
 def tutorial_gan_steps(
-    G: nn.Module, D: nn.Module, nz: int, loader: DataLoader, lr: float = 2e-4
-) -> Iterator[int]:
+    G: nn.Module, D: nn.Module, nz: int, loader: DataLoader, lr: float = 2e-4,
+    device: torch.device = CPU,
+) -> Iterator[int]:  # fmt: skip
     """The DCGAN tutorial's loop (BCE on D's logits); yields the images seen after each step."""
     criterion = nn.BCEWithLogitsLoss()
+    G, D = G.to(device), D.to(device)
     opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
     while True:
         for real, _ in loader:
+            real = real.to(device)
             b = len(real)
-            ones, zeros = torch.ones(b), torch.zeros(b)
+            ones, zeros = torch.ones(b, device=device), torch.zeros(b, device=device)
             D.zero_grad()
             err_real = criterion(D(real).view(-1), ones)
             err_real.backward()
-            fake = G(torch.randn(b, nz, 1, 1))
+            fake = G(torch.randn(b, nz, 1, 1, device=device))
             err_fake = criterion(D(fake.detach()).view(-1), zeros)
             err_fake.backward()
             opt_d.step()

@@ -47,7 +47,8 @@ def class_histogram(probs: torch.Tensor) -> torch.Tensor:
 def entropy(histogram: torch.Tensor) -> float:
     """Entropy in nats; ln 10 ≈ 2.303 for ten classes in equal shares, 0 for one class only."""
     p = histogram[histogram > 0]
-    return float(-(p * p.log()).sum())
+    value = float(-(p * p.log()).sum())
+    return value if value > 0 else 0.0  # one class: 0, not -0
 
 
 def classifier_score(probs: torch.Tensor) -> float:

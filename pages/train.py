@@ -4,6 +4,7 @@ import os
 
 import streamlit as st
 import torch
+from streamlit.delta_generator import DeltaGenerator
 
 from gen_core.checkpoints import CheckpointInfo
 from gen_core.data import DATASETS
@@ -21,6 +22,10 @@ page("Train")
 st.title("Train")
 
 LR_CHOICES = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3]
+
+
+def lr_slider(column: DeltaGenerator, label: str, default: float, key: str) -> float:
+    return column.select_slider(label, LR_CHOICES, default, key=key, format_func=lambda v: f"{v:g}")
 
 
 def run_options(model: str, family: str) -> dict:
@@ -47,20 +52,8 @@ def run_options(model: str, family: str) -> dict:
             "D steps per G step", 1, 10, 5 if wgan else 1, key=f"t_dsteps_{wgan}"
         )
         l1, l2, l3 = st.columns(3)
-        opts["lr_g"] = l1.select_slider(
-            "G learning rate",
-            LR_CHOICES,
-            1e-4 if wgan else 2e-4,
-            key=f"t_lrg_{wgan}",
-            format_func=lambda v: f"{v:g}",
-        )
-        opts["lr_d"] = l2.select_slider(
-            "D learning rate",
-            LR_CHOICES,
-            1e-4 if wgan else 2e-4,
-            key=f"t_lrd_{wgan}",
-            format_func=lambda v: f"{v:g}",
-        )
+        opts["lr_g"] = lr_slider(l1, "G learning rate", 1e-4 if wgan else 2e-4, f"t_lrg_{wgan}")
+        opts["lr_d"] = lr_slider(l2, "D learning rate", 1e-4 if wgan else 2e-4, f"t_lrd_{wgan}")
         opts["d_dropout"] = l3.slider(
             "Dropout in D", 0.0, 0.6, 0.3 if model == "fcgan" else 0.0, 0.05, key=f"t_drop_{model}"
         )
@@ -73,9 +66,7 @@ def run_options(model: str, family: str) -> dict:
             opts["g_batch_norm"] = st.checkbox("Batch norm in G", True, key="t_gbn")
     else:
         v1, v2, v3 = st.columns(3)
-        opts["lr"] = v1.select_slider(
-            "Learning rate", LR_CHOICES, 1e-3, key="t_lr", format_func=lambda v: f"{v:g}"
-        )
+        opts["lr"] = lr_slider(v1, "Learning rate", 1e-3, "t_lr")
         opts["beta"] = v2.slider(
             "β (KL weight)",
             0.0,

@@ -13,7 +13,6 @@ import numpy as np
 import torch
 
 from gen_core.data import to_unit
-from gen_core.latent import encode
 from gen_core.losses import bernoulli_nll, kl_to_standard_normal
 from gen_core.models import VAE
 
@@ -58,21 +57,23 @@ def neighbour_distance(
 
 def fit_reference(model: VAE, normal_images: torch.Tensor) -> Reference:
     """What "sq-error+knn" needs, from normal training images only (no labelled anomalies)."""
-    codes = encode(model, normal_images)
-    sq = score(model, normal_images, "sq-error").scores.double()
-    near = neighbour_distance(codes, codes, leave_one_out=True).double()
+    scored = score(model, normal_images, "sq-error")
+    sq = scored.scores.double()
+    near = neighbour_distance(scored.codes, scored.codes, leave_one_out=True).double()
     return Reference(
-        codes, (float(sq.mean()), float(sq.std())), (float(near.mean()), float(near.std()))
+        scored.codes, (float(sq.mean()), float(sq.std())), (float(near.mean()), float(near.std()))
     )
 
 
 @dataclass
 class Scored:
-    """Scores (N,), per-pixel error maps (N, 1, 28, 28) and reconstructions (N, 1, 28, 28)."""
+    """Scores (N,), per-pixel error maps and reconstructions (N, 1, 28, 28), and the posterior
+    means (N, latent_dim) they were decoded from."""
 
     scores: torch.Tensor
     error_maps: torch.Tensor
     recon: torch.Tensor
+    codes: torch.Tensor
 
 
 @torch.inference_mode()
@@ -101,14 +102,14 @@ def score(
                 f"the {kind} score needs the normal training images: pass fit_reference(...)"
             )
         scored = score(model, images, "sq-error", batch_size=batch_size)
-        near = neighbour_distance(encode(model, images), reference.codes)
+        near = neighbour_distance(scored.codes, reference.codes)
         (sq_mean, sq_std), (near_mean, near_std) = reference.sq_error, reference.neighbours
         combined = (scored.scores - sq_mean) / sq_std + (near - near_mean) / near_std
-        return Scored(combined.float(), scored.error_maps, scored.recon)
+        return Scored(combined.float(), scored.error_maps, scored.recon, scored.codes)
     model.eval()
     device = next(model.parameters()).device
     x_all = to_unit(images)
-    scores, maps, recons = [], [], []
+    scores, maps, recons, codes = [], [], [], []
     gen = torch.Generator().manual_seed(0)
     for i in range(0, len(x_all), batch_size):
         x = x_all[i : i + batch_size].to(device)
@@ -129,7 +130,8 @@ def score(
         scores.append(value.cpu())
         maps.append(pixel.cpu())
         recons.append(torch.sigmoid(logits).cpu())
-    return Scored(torch.cat(scores), torch.cat(maps), torch.cat(recons))
+        codes.append(mu.float().cpu())
+    return Scored(torch.cat(scores), torch.cat(maps), torch.cat(recons), torch.cat(codes))
 
 
 def threshold(

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.data import BatchStream, Split, to_unit
+from gen_core.data import BatchStream, Split, random_shift, to_unit
 from gen_core.device import own_rng, seeded_rng_state
 
 
@@ -62,9 +62,7 @@ def train_classifier(
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, total)
         for _ in range(total):
             idx = stream.next_indices()
-            x, y = to_unit(train.images[idx]), train.labels[idx]
-            dy, dx = torch.randint(-2, 3, (2,)).tolist()
-            x = torch.roll(x, (dy, dx), (2, 3))
+            x, y = random_shift(to_unit(train.images[idx]), 2), train.labels[idx]
             loss = F.cross_entropy(model(x), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -232,6 +232,15 @@ def to_unit(images: torch.Tensor) -> torch.Tensor:
     return images.float() / 255 if images.dtype == torch.uint8 else images.float()
 
 
+def random_shift(images: torch.Tensor, reach: int) -> torch.Tensor:
+    """The batch rolled by one random offset of up to ``reach`` pixels each way (global RNG).
+
+    Digits sit in 28x28 with a 4-pixel margin, so shifts of up to 4 wrap only background.
+    """
+    dy, dx = torch.randint(-reach, reach + 1, (2,)).tolist()
+    return torch.roll(images, (dy, dx), (2, 3))
+
+
 class BatchStream:
     """Batches from a whole split held on the device, one seeded permutation per epoch.
 

@@ -14,6 +14,7 @@ import torch
 from gen_core.checkpoints import Checkpoint
 from gen_core.classifier import Classifier, predict
 from gen_core.data import Split, load_dataset, only_classes
+from gen_core.device import eval_mode
 from gen_core.metrics import (
     class_histogram,
     classifier_score,
@@ -56,9 +57,8 @@ def sample_quality(
 ) -> Report:
     """Classifier FID, class entropy, classifier score and confidence of ``n`` prior samples."""
     z = model.sample_latent(n, generator=torch.Generator().manual_seed(seed))
-    was_training = model.training
-    samples = model.eval().generate(z).float().cpu()
-    model.train(was_training)
+    with eval_mode(model):
+        samples = model.generate(z).float().cpu()
     probs, feats = predict(classifier, samples)
     _, test_feats = predict(classifier, subset(test.images, n, seed))
     hist = class_histogram(probs)

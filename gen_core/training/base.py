@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from gen_core import checkpoints as ckpt
-from gen_core.data import BatchStream, to_unit
+from gen_core.data import BatchStream, random_shift, to_unit
 from gen_core.device import (
     autocast,
     describe_device,
@@ -105,14 +105,9 @@ class Trainer:
 
     def batch(self) -> torch.Tensor:
         """The next training batch as float in [0, 1] (uint8 input is scaled, float taken as is),
-        rolled by up to ``augment_shift`` pixels each way; digits sit in 28x28 with a 4-pixel
-        margin, so small shifts wrap only background round the edge."""
+        rolled by up to ``augment_shift`` pixels each way."""
         x = to_unit(self.stream.next())
-        if self.config.augment_shift:
-            reach = self.config.augment_shift
-            dy, dx = torch.randint(-reach, reach + 1, (2,)).tolist()
-            x = torch.roll(x, (dy, dx), (2, 3))
-        return x
+        return random_shift(x, self.config.augment_shift) if self.config.augment_shift else x
 
     def autocast(self) -> Any:
         return autocast(self.device, self.config.bf16)

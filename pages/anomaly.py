@@ -24,9 +24,9 @@ from gen_core.checkpoints import read_info
 from gen_core.data import DatasetUnavailable, load_dataset, only_classes
 from gen_core.images import heatmap, to_pil
 from gen_core.preprocess import ImageRejected, mnist_style
-from ui.checkpoints import cached_model, pick_model
+from ui.checkpoints import cached_model, pick_model, version
 from ui.common import page, run_manager
-from ui.latents import test_split, version
+from ui.latents import test_split
 
 MAX_FILES = 20
 page("Anomaly")
@@ -96,7 +96,7 @@ kind = st.radio(
 )  # fmt: skip
 unit = UNITS[kind]
 try:
-    normal = normal_scores(str(info.path), version(info), kind)
+    normal = normal_scores(str(info.path), version(info.path), kind)
 except DatasetUnavailable as err:
     st.error(
         f"This score compares with the checkpoint's training digits, which are not here: {err}"
@@ -136,7 +136,7 @@ for name, data in inputs:
     except ImageRejected as err:
         st.error(f"**{name}**: {err}")
         continue
-    scored = scores_of(str(info.path), version(info), stages.tensor[None], kind)
+    scored = scores_of(str(info.path), version(info.path), stages.tensor[None], kind)
     value = float(scored.scores[0])
     results.append({"name": name, "stages": stages, "scored": scored, "score": value,
                     "percentile": percentile_of(value, normal), "anomalous": value > cut})  # fmt: skip
@@ -233,7 +233,7 @@ if trained_on:
         f"This VAE was trained on digit(s) {trained_on} only: the other test digits are the anomalies."
     )
 if st.toggle("MNIST test digits vs Fashion-MNIST test items", key="a_eval_fashion"):
-    fashion = fashion_scores(str(info.path), version(info), kind)
+    fashion = fashion_scores(str(info.path), version(info.path), kind)
     if fashion is None:
         st.warning("Fashion-MNIST is not on this machine (apt-get install dataset-fashion-mnist).")
     else:

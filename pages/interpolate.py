@@ -9,9 +9,9 @@ from gen_core.images import png_bytes, to_gif, to_pil
 from gen_core.latent import at_position, decode, encode, norm_profile, path, seeded_latents
 from gen_core.models import VAE
 from gen_core.preprocess import ImageRejected, mnist_style
-from ui.checkpoints import pick_model
+from ui.checkpoints import pick_model, version
 from ui.common import page
-from ui.latents import encoded_test_set, latent_map, selected_point, test_split, version
+from ui.latents import encoded_test_set, latent_map, selected_point, test_split
 
 page("Interpolate")
 st.title("Interpolate")
@@ -175,7 +175,7 @@ if points is not None:
     )
 
 if is_map:
-    coords = encoded_test_set(str(info.path), version(info))
+    coords = encoded_test_set(str(info.path), version(info.path))
     fig = latent_map(coords, test_labels, "The VAE's 2-D latent space (test digits)")
     if points is not None:
         walk = walks[st.session_state.get("i_method", "lerp")].numpy()

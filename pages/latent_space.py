@@ -5,7 +5,7 @@ import torch
 
 from gen_core.images import to_pil
 from gen_core.latent import PROJECTIONS, decode
-from ui.checkpoints import pick_model
+from ui.checkpoints import pick_model, version
 from ui.common import page
 from ui.latents import (
     click_grid,
@@ -14,7 +14,6 @@ from ui.latents import (
     projected,
     selected_point,
     test_split,
-    version,
 )
 
 page("Latent space")
@@ -23,7 +22,7 @@ info, model = pick_model(
     ("vae",), help="Only VAEs have an encoder that maps digits to the latent space."
 )
 images, labels = test_split()
-latents = encoded_test_set(str(info.path), version(info))
+latents = encoded_test_set(str(info.path), version(info.path))
 st.caption(
     f"{len(labels):,} test digits of mnist-5k encoded to their posterior means μ ({model.latent_dim}-D)."
 )
@@ -67,7 +66,7 @@ else:
     with st.status(
         f"Projecting {len(latents):,} latents with {chosen[0].upper()}…", expanded=False
     ) as status:
-        coords = projected(str(info.path), version(info), *chosen)
+        coords = projected(str(info.path), version(info.path), *chosen)
         status.update(label=f"{chosen[0].upper()} projection ready", state="complete")
     title, grid = f"{chosen[0].upper()} projection of the test digits' μ", None
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gen_core.checkpoints import Checkpoint, CheckpointInfo, files_of
+from gen_core.checkpoints import Checkpoint, CheckpointInfo
 from gen_core.data import DatasetUnavailable
 from gen_core.report import Report, checkpoint_report
 from ui.charts import class_bars
-from ui.checkpoints import available, classifier, label, load_model, pick_model
+from ui.checkpoints import available, classifier, label, load_model, pick_model, version
 from ui.common import page
 
 page("Model report")
@@ -36,7 +36,7 @@ def reports() -> dict[tuple, Report]:
 
 
 def key_of(info: CheckpointInfo) -> tuple:
-    return (str(info.path), files_of(info.path)[0].stat().st_mtime, n, k, seed)
+    return (str(info.path), version(info.path), n, k, seed)
 
 
 def measure(info: CheckpointInfo, model: object, bar: st.delta_generator.DeltaGenerator) -> None:

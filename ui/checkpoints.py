@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import streamlit as st
 
@@ -69,6 +70,11 @@ def picker(
     return info
 
 
+def version(stem: Path) -> float:
+    """Changes whenever the checkpoint is rewritten: part of every cache key."""
+    return files_of(stem)[0].stat().st_mtime
+
+
 @st.cache_resource(max_entries=8, show_spinner="Loading the model…")
 def cached_model(path: str, modified: float) -> GenerativeModel | Classifier:
     """The model of one checkpoint version, loaded once for every session."""
@@ -77,9 +83,8 @@ def cached_model(path: str, modified: float) -> GenerativeModel | Classifier:
 
 def load_model(info: CheckpointInfo) -> GenerativeModel | Classifier | None:
     """The model of a checkpoint, loaded once per file version; None (with a message) if unusable."""
-    sidecar = files_of(info.path)[0]
     try:
-        return cached_model(str(info.path), sidecar.stat().st_mtime)
+        return cached_model(str(info.path), version(info.path))
     except (CheckpointError, OSError) as err:
         st.error(f"This checkpoint cannot be loaded: {err}")
         return None
@@ -89,7 +94,7 @@ def classifier() -> Classifier | None:
     """The shipped digit classifier that measures samples; None (with a message) if unusable."""
     path = SHIPPED / "classifier"
     try:
-        return cached_model(str(path), files_of(path)[0].stat().st_mtime)  # type: ignore[return-value]
+        return cached_model(str(path), version(path))  # type: ignore[return-value]
     except (CheckpointError, OSError) as err:
         st.error(f"The digit classifier that measures samples cannot be loaded: {err}")
         return None

@@ -7,7 +7,6 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from gen_core.checkpoints import CheckpointInfo, files_of
 from gen_core.data import load_dataset
 from gen_core.latent import encode, project
 from gen_core.models import VAE
@@ -16,11 +15,6 @@ from ui.common import RUNS
 
 PROJECTION_CACHE = RUNS / ".cache" / "projections"
 EVAL_DATASET = "mnist-5k"  # the test split every page encodes: always on this machine
-
-
-def version(info: CheckpointInfo) -> float:
-    """Changes whenever the checkpoint is rewritten: part of every cache key."""
-    return files_of(info.path)[0].stat().st_mtime
 
 
 @st.cache_data(show_spinner=False)

@@ -216,11 +216,16 @@ def read_idx(path: Path) -> np.ndarray:
     return data.reshape(shape).copy()  # frombuffer is read-only; torch wants writable memory
 
 
+def class_list(classes: str) -> list[int]:
+    """The labels a ``classes`` setting names: "1,7" -> [1, 7]; "" -> [] (every class)."""
+    return [int(c) for c in classes.split(",") if c.strip()]
+
+
 def only_classes(split: Split, classes: str) -> Split:
     """The images of the listed labels ("3" or "1,7"); an empty string keeps every class."""
     if not classes.strip():
         return split
-    wanted = torch.tensor([int(c) for c in classes.split(",") if c.strip()])
+    wanted = torch.tensor(class_list(classes))
     keep = torch.isin(split.labels, wanted)
     if not keep.any():
         raise ValueError(f"no training images have the labels {classes!r}")

@@ -21,7 +21,7 @@ from gen_core.anomaly import (
     threshold,
 )
 from gen_core.checkpoints import read_info
-from gen_core.data import DatasetUnavailable, load_dataset, only_classes
+from gen_core.data import DatasetUnavailable, class_list, load_dataset, only_classes
 from gen_core.images import heatmap, to_pil
 from gen_core.preprocess import ImageRejected, mnist_style
 from ui.checkpoints import cached_model, pick_model, version
@@ -88,11 +88,11 @@ def examples() -> dict[str, Image.Image]:
     return found
 
 
-one_class = bool(info.train.get("classes", "").strip())
+trained_on = str(info.train.get("classes", "")).strip()  # a one-class detector's digit(s)
 kind = st.radio(
     "Score", list(SCORES), format_func=SCORES.get, horizontal=True,
-    index=list(SCORES).index("sq-error+knn") if one_class else 0,  # the best for each task
-    key="a_kind_one_class" if one_class else "a_kind",  # remembered apart for the two tasks
+    index=list(SCORES).index("sq-error+knn") if trained_on else 0,  # the best for each task
+    key="a_kind_one_class" if trained_on else "a_kind",  # remembered apart for the two tasks
 )  # fmt: skip
 unit = UNITS[kind]
 try:
@@ -222,10 +222,8 @@ def roc_chart(evaluations: dict) -> go.Figure:
 
 _, labels = test_split()
 evaluations = {}
-trained_on = info.train.get("classes", "").strip()
 if trained_on:
-    digits = [int(c) for c in trained_on.split(",")]
-    normal_mask = np.isin(labels, digits)
+    normal_mask = np.isin(labels, class_list(trained_on))
     evaluations[f"digits {trained_on} vs the rest"] = evaluate(
         normal[normal_mask], normal[~normal_mask]
     )

@@ -12,6 +12,7 @@ from PIL import Image
 from gen_core import diagnostics
 from gen_core.checkpoints import CheckpointError, read_info
 from gen_core.classifier import Classifier, predict
+from gen_core.data import class_list
 from gen_core.events import RunFeed
 from gen_core.images import from_grid, to_gif
 from gen_core.report import DIGIT_DATASETS
@@ -161,8 +162,7 @@ def _grid_classes(feed: RunFeed) -> list[tuple[int, int, list[int]]]:
 
 
 def _expected_classes(feed: RunFeed) -> int:
-    classes = str((feed.start or {}).get("train", {}).get("classes", ""))
-    return len([c for c in classes.split(",") if c.strip()]) or 10
+    return len(class_list(str((feed.start or {}).get("train", {}).get("classes", "")))) or 10
 
 
 def _samples(feed: RunFeed, counts: dict[int, list[int]]) -> None:

@@ -1,4 +1,6 @@
 import dataclasses
+import os
+import sys
 
 import pytest
 import torch
@@ -218,3 +220,41 @@ def test_the_bf16_path_trains_in_mixed_precision(monkeypatch, mnist5k, name, mod
         torch.isfinite(torch.tensor(v)) for row in rows for k, v in row.items() if k != "epoch"
     )
     assert all(p.dtype == torch.float32 for p in trainer.model.parameters())
+
+
+SYNCS = ("item", "tolist", "cpu", "numpy", "__bool__", "__float__", "__int__")
+
+
+@pytest.mark.parametrize(
+    ("name", "model_config", "extra"),
+    [("fcgan", None, {}), ("vae", None, {}),
+     ("dcgan", {"d_batch_norm": False, "ngf": 8, "ndf": 8}, {"loss": "wgan-gp", "d_steps": 2})],
+)  # fmt: skip
+def test_gen_core_reads_device_values_only_at_log_steps(monkeypatch, mnist5k, name, model_config,
+                                                        extra):  # fmt: skip
+    """On a GPU each read of a tensor's value waits for the device: none may happen per step."""
+    trainer, _ = trainer_for(name, mnist5k.train.images[:512], None, model_config, steps=12,
+                             log_every=4, **extra)  # fmt: skip
+    reads, in_step = [], [False]
+    step = trainer.train_step
+
+    def train_step():
+        in_step[0] = True
+        try:
+            return step()
+        finally:
+            in_step[0] = False
+
+    trainer.train_step = train_step
+    for method in SYNCS:
+        original = getattr(torch.Tensor, method)
+
+        def read(self, *args, _original=original, _method=method, **kwargs):
+            caller = sys._getframe(1).f_code
+            if f"{os.sep}gen_core{os.sep}" in caller.co_filename:
+                reads.append(("in a step" if in_step[0] else trainer.step, caller.co_name, _method))
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(torch.Tensor, method, read)
+    assert trainer.run() == "finished"
+    assert reads and {when for when, _, _ in reads} <= {0, 4, 8, 12}, reads

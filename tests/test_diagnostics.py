@@ -50,6 +50,19 @@ def test_early_grids_and_a_one_off_sample_do_not_count_as_seen():
     )
 
 
+def test_a_rare_digit_that_comes_and_goes_has_not_vanished():
+    """Digit 1's counts in a real 5-epoch DCGAN run's grids of 64 (epochs 2 to 5): always rare."""
+    ones = [3, 4, 7, 3, 2, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0]
+
+    def grid(i, ones_count):
+        rest = (64 - ones_count) // 9
+        return (10 * i, 2 + i // 6, [rest, ones_count, *[rest] * 8])
+
+    assert vanishing_classes([grid(i, n) for i, n in enumerate(ones)]) is None
+    finding = vanishing_classes([grid(i, 6 if n else 0) for i, n in enumerate(ones)])
+    assert finding and "digit 1 appeared" in finding.message
+
+
 def test_a_run_stuck_on_few_classes_is_flagged_after_three_grids():
     few = counts(1, 7, 9)
     assert vanishing_classes(grids((200, few), (400, few))) is None

@@ -1,5 +1,7 @@
 """Interpolate page: walk a straight or a spherical path between latent points and decode it."""
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -43,10 +45,16 @@ def endpoints() -> torch.Tensor | None:
         + (["Test digits", "Upload"] if is_vae else [])
         + (["Click on the map"] if is_map else [])
     )
+    if len(sources) == 1:
+        st.caption(
+            "A GAN has no encoder, so its points are drawn from seeds; pick a VAE checkpoint "
+            "to start from test digits or your own uploads."
+        )
     source = (
         st.segmented_control("Points from", sources, default="Random seeds", key="i_source")
-        or "Random seeds"
-    )
+        if len(sources) > 1
+        else None
+    ) or "Random seeds"
     if source == "Random seeds":
         seeds = parse_ints(
             st.text_input("Seeds, one per point (two or more)", "0, 1", key="i_seeds"), "Seeds"
@@ -111,6 +119,11 @@ def endpoints() -> torch.Tensor | None:
     return torch.tensor(chosen, dtype=torch.float32) if len(chosen) >= 2 else None
 
 
+def per_row(n: int) -> int:
+    """Frames per row of a strip: one row up to 25 frames, else rows of even length."""
+    return math.ceil(n / math.ceil(n / 25))
+
+
 points = endpoints()
 if points is None and not (is_map and st.session_state.get("i_source") == "Click on the map"):
     st.stop()
@@ -132,7 +145,7 @@ if points is not None:
             )
             strip = decode(model, walks[method])
             st.image(
-                to_pil(strip, nrow=frames, scale=2),
+                to_pil(strip, nrow=per_row(len(strip)), scale=2),
                 caption=f"{len(strip)} frames",
                 width="stretch",
                 output_format="PNG",
@@ -145,14 +158,15 @@ if points is not None:
             for m, w in walks.items()
         ]
     )
-    fig.add_hline(y=prior_shell, line_dash="dot", annotation_text="√d: where N(0, I) puts its mass")
+    fig.add_hline(y=prior_shell, line_dash="dot", annotation_text="√d", annotation_position="right")
     fig.update_layout(title="Latent norm along each path", xaxis_title="frame", yaxis_title="‖z‖", height=300,
                       margin={"l": 10, "r": 10, "t": 40, "b": 10})  # fmt: skip
     st.plotly_chart(fig, key="i_norms")
     st.caption(
         "A straight line between two Gaussian samples dips towards the origin, where the prior has "
         "little mass and decoders have seen few codes; slerp keeps the norm, so its frames look as "
-        "typical as the endpoints (White, 2016)."
+        "typical as the endpoints (White, 2016). The dotted line is √d, the norm around which "
+        "N(0, I) in d dimensions puts its mass."
     )
     shown = st.radio(
         "Walk shown on the map and in the downloads", list(walks), horizontal=True, key="i_method"
@@ -161,7 +175,7 @@ if points is not None:
     d1, d2 = st.columns(2)
     d1.download_button(
         "Strip as PNG",
-        png_bytes(to_pil(walk_images, nrow=frames, scale=2)),
+        png_bytes(to_pil(walk_images, nrow=per_row(len(walk_images)), scale=2)),
         f"walk-{shown}.png",
         "image/png",
         key="i_png",

@@ -31,6 +31,8 @@ def open_with(path: str, checkpoint: str | None = None) -> AppTest:
 
 def test_slider_endpoints_and_method_switch_on_the_dcgan():
     at = open_with(INTERPOLATE, "dcgan")
+    assert not at.get("button_group")  # seeds are a GAN's only source, and the page says why
+    assert any("no encoder" in c.value for c in at.caption)
     before = image_urls(at)
     at.slider(key="i_pos").set_value(0.9).run()
     after = image_urls(at)

@@ -4,7 +4,7 @@ import streamlit as st
 import torch
 
 from gen_core.images import to_pil
-from gen_core.latent import PROJECTIONS, decode
+from gen_core.latent import PROJECTIONS, decode, encode
 from ui.checkpoints import pick_model, version
 from ui.common import page
 from ui.latents import (
@@ -92,12 +92,12 @@ with left:
         st.image(to_pil(decode(model, z), scale=6), output_format="PNG")
     else:
         x = images[index : index + 1]
-        recon = model.reconstruct((x.float() / 255).to(next(model.parameters()).device)).cpu()
+        recon = decode(model, encode(model, x))
         st.markdown(
             f"**Test digit #{index}**: label {labels[index]}, μ = ({', '.join(f'{v:.2f}' for v in latents[index][:8])}{', …' if model.latent_dim > 8 else ''})"
         )
         st.image(
-            [to_pil(x[0] / 255, scale=5), to_pil(recon[0].detach(), scale=5)],
+            [to_pil(x[0] / 255, scale=5), to_pil(recon[0], scale=5)],
             caption=["original", "reconstruction"],
             output_format="PNG",
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 import streamlit as st
 import torch
@@ -15,6 +16,7 @@ from ui.common import RUNS
 
 PROJECTION_CACHE = RUNS / ".cache" / "projections"
 EVAL_DATASET = "mnist-5k"  # the test split every page encodes: always on this machine
+DIGIT_COLOURS = plotly.colors.qualitative.D3  # ten strong hues (tab10): none fades into white
 
 
 @st.cache_data(show_spinner=False)
@@ -52,7 +54,7 @@ def latent_map(
         idx = np.flatnonzero(labels == digit)
         fig.add_trace(go.Scattergl(
             x=coords[idx, 0], y=coords[idx, 1], mode="markers", name=str(digit), customdata=idx,
-            marker={"size": 5, "opacity": 0.75},
+            marker={"size": 5, "opacity": 0.75, "color": DIGIT_COLOURS[digit]},
             hovertemplate=f"digit {digit}<br>test index %{{customdata}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
         ))  # fmt: skip
     if grid is not None:

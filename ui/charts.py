@@ -68,10 +68,11 @@ def compare_chart(
 def class_bars(shares: Sequence[float], title: str, height: int = 260) -> go.Figure:
     """Share of samples per class, with the even share (1 / classes) as a dotted line."""
     fig = go.Figure(go.Bar(x=[str(c) for c in range(len(shares))], y=list(shares)))
-    fig.add_hline(y=1 / len(shares), line_dash="dot", annotation_text="even share",
-                  annotation_position="top left")  # fmt: skip
+    fig.add_hline(y=1 / len(shares), line_dash="dot", annotation_text="even<br>share",
+                  annotation_position="right")  # fmt: skip
     fig = _layout(fig, title, height)
-    fig.update_layout(xaxis_title="class (digit)", yaxis_title="share", showlegend=False)
+    fig.update_layout(xaxis_title="class (digit)", yaxis_title="share", showlegend=False,
+                      margin={"r": 50})  # fmt: skip
     fig.update_xaxes(type="category")  # every digit labelled, not a numeric axis
     return fig
 

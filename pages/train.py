@@ -148,17 +148,28 @@ def launch(model: str | None, options: dict, resume: str | None = None) -> None:
 
 def compare_runs() -> None:
     runs = [r for r in manager.list_runs() if r.status != "queued"]
+    if len(runs) < 2:
+        st.info("Comparing needs two runs or more: start another on the first tab, say with one "
+                "remedy switched on.")  # fmt: skip
+        return
     labels = {r.id: r.label for r in runs}
-    chosen = st.multiselect("Runs to overlay", list(labels), key="compare_runs", format_func=labels.get,
+    newest = [r.id for r in runs if r.model == runs[0].model][:2]  # list_runs is newest first
+    chosen = st.multiselect("Runs to overlay", list(labels), default=newest if len(newest) == 2 else None,
+                            key="compare_runs", format_func=labels.get,
                             placeholder="Pick two or more runs, e.g. label smoothing on and off")  # fmt: skip
     if not chosen:
         return
+    picked = [r for r in runs if r.id in chosen]
+    varied = sorted({k for r in picked for k in r.options
+                     if len({repr(p.options.get(k)) for p in picked}) > 1})  # fmt: skip
     series = {}
-    for run in (r for r in runs if r.id in chosen):
+    for run in picked:
         feed = RunFeed(run.path)
         feed.update()
-        shown = ", ".join(f"{k}={v}" for k, v in run.options.items() if k in COMPARED_OPTIONS)
-        series[f"{run.id[-7:]} {run.model} {shown}"] = feed.steps
+        shown = ", ".join(f"{k}={run.options.get(k)}" for k in varied)
+        series[f"{run.id.rsplit('-', 1)[-1]} {run.model} {shown}".strip()] = feed.steps
+    st.caption(f"Legends name what differs between these runs: {', '.join(varied)}." if varied
+               else "These runs have the same settings.")  # fmt: skip
     keys = sorted(
         {k for steps in series.values() for s in steps for k in s if k in LABELS},
         key=list(LABELS).index,
@@ -171,16 +182,6 @@ def compare_runs() -> None:
     st.plotly_chart(compare_chart(series, key, smoothing), key="compare_chart")
 
 
-COMPARED_OPTIONS = (
-    "loss",
-    "label_smoothing",
-    "lr_g",
-    "lr_d",
-    "d_steps",
-    "d_dropout",
-    "d_batch_norm",
-    "beta",
-)
 checkpoint = picker(("gan", "vae"), help="Used by 'Resume training' here, and by the other pages.")
 if st.session_state.pop("switch_to_watch", False):
     st.session_state["train_tab"] = WATCH

@@ -167,7 +167,8 @@ def test_a_run_where_d_wins_shows_the_warning_and_compare_overlays_runs(train_pa
     assert any("discriminator is winning" in w.value for w in at.warning)
     at.session_state["train_tab"] = "Compare runs"
     at.run()
-    at.multiselect(key="compare_runs").set_value([winning, smoothed]).run()
+    assert sorted(at.multiselect(key="compare_runs").value) == [winning, smoothed]  # the newest two
+    assert any("differs between these runs: label_smoothing." in c.value for c in at.caption)
     at.selectbox(key="compare_metric").set_value("d_g_z").run()
     chart = json.loads(
         next(c for c in at.get("plotly_chart") if "compare_chart" in c.proto.id).proto.spec

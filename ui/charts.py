@@ -43,15 +43,23 @@ def metric_chart(
     title: str,
     smoothing: float = 0.0,
     height: int = 300,
+    right: str | None = None,
 ) -> go.Figure:
-    """One line per metric over training steps."""
+    """One line per metric over training steps; ``right`` (one of ``keys``) gets its own axis on
+    the right, for a term far smaller than the rest (the KL beside the ELBO, the penalty)."""
     fig = go.Figure()
     x = [s["step"] for s in steps]
     for key in keys:
         if any(key in s for s in steps):
             y = smooth([s.get(key) for s in steps], smoothing)
-            fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=LABELS.get(key, key)))
-    return _layout(fig, title, height)
+            name = LABELS.get(key, key) + (" (right axis)" if key == right else "")
+            fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name,
+                                     yaxis="y2" if key == right else "y"))  # fmt: skip
+    fig = _layout(fig, title, height)
+    if right is not None:
+        fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "showgrid": False,
+                                  "rangemode": "tozero"}, margin={"r": 40})  # fmt: skip
+    return fig
 
 
 def compare_chart(

@@ -126,7 +126,7 @@ def _charts(feed: RunFeed) -> None:
             )
         else:
             st.plotly_chart(
-                metric_chart(feed.steps, ["w_distance", "gp"], "Critic", smoothing),
+                metric_chart(feed.steps, ["w_distance", "gp"], "Critic", smoothing, right="gp"),
                 key="chart_critic",
             )
     else:
@@ -136,6 +136,7 @@ def _charts(feed: RunFeed) -> None:
                 ["loss", "recon", "kl"],
                 "Negative ELBO and its parts (nats per image)",
                 smoothing,
+                right="kl",
             ),
             key="chart_elbo",
         )

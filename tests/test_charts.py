@@ -1,0 +1,17 @@
+"""Chart helpers of the app: what each figure plots, on which axis."""
+
+from ui.charts import metric_chart, smooth
+
+
+def test_a_small_term_gets_the_right_axis_and_says_so():
+    steps = [{"step": 10 * i, "loss": 200.0 - i, "recon": 195.0 - i, "kl": 5.0} for i in range(5)]
+    fig = metric_chart(steps, ["loss", "recon", "kl"], "ELBO", right="kl")
+    axes = {trace.name: trace.yaxis for trace in fig.data}
+    assert axes == {"−ELBO (recon + β·KL)": "y", "reconstruction": "y", "KL (right axis)": "y2"}
+    assert fig.layout.yaxis2.overlaying == "y" and fig.layout.yaxis2.side == "right"
+    assert "yaxis2" not in metric_chart(steps, ["loss"], "ELBO").layout.to_plotly_json()
+
+
+def test_smoothing_is_an_exponential_moving_average_that_skips_gaps():
+    assert smooth([1.0, None, 3.0], 0.5) == [1.0, None, 2.0]
+    assert smooth([1.0, float("nan"), 3.0], 0.0) == [1.0, None, 3.0]

@@ -91,6 +91,9 @@ def train_parser(model: str | None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m gen_core train",
         description="Train a model; writes OUT/events.jsonl, OUT/samples/*.png and OUT/checkpoint.*. Create OUT/STOP or send SIGTERM to stop (it saves first).",
+        epilog=None
+        if model
+        else "Each model adds its own options: --model NAME --help lists them.",
     )
     parser.add_argument(
         "--model", choices=list(MODELS), help="model to train (not needed with --resume)"
@@ -113,11 +116,14 @@ def train(argv: list[str]) -> int:
     first, _ = train_parser(None).parse_known_args(
         helpless + ["--out", "-"] * ("--out" not in argv)
     )
+    if "-h" in argv or "--help" in argv:
+        try:
+            model = first.model or (ckpt.read_info(first.resume).model if first.resume else None)
+        except ckpt.CheckpointError as err:
+            train_parser(None).error(str(err))
+        train_parser(model).parse_args(["--help"])
     if first.model is None and first.resume is None:
         train_parser(None).error("--model is required (or --resume a checkpoint)")
-    if "-h" in argv or "--help" in argv:
-        model = first.model or ckpt.read_info(first.resume).model
-        train_parser(model).parse_args(["--help"])
     out = Path(first.out)
     main_rank = (
         os.environ.get("RANK", "0") == "0"

@@ -85,6 +85,14 @@ def test_every_config_field_is_an_option():
     assert "one-sided" in help_text  # the field comment is the help text
 
 
+def test_train_help_without_a_model_lists_the_models_and_how_to_see_their_options():
+    help_text = cli("train", "--help").stdout
+    assert "fcgan,dcgan,vae,conv-vae" in help_text and "--model NAME --help" in help_text
+    missing = cli("train", "--resume", "no/such/checkpoint", "--help", check=False)
+    assert missing.returncode == 2 and "checkpoint.json not found" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
 def test_every_config_field_has_its_help_comment():
     from gen_core.models import MODELS, build_model
     from gen_core.options import field_comments

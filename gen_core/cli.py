@@ -24,7 +24,7 @@ from gen_core.device import resolve_device, seed_everything
 from gen_core.distributed import close, init_from_env, local_device
 from gen_core.events import STOP_FILE, Event, RunLog
 from gen_core.images import save_grid
-from gen_core.models import MODELS, build_model
+from gen_core.models import MODELS, GenerativeModel, build_model
 from gen_core.options import add_options, build
 from gen_core.report import checkpoint_report
 from gen_core.training import config_for, make_trainer
@@ -40,16 +40,19 @@ def main(argv: list[str] | None = None) -> int:
         add_help=False,
     )
     lister = commands.add_parser("list", help="list checkpoints with their metadata")
-    lister.add_argument("folders", nargs="*", default=["checkpoints", "runs"])
+    lister.add_argument("folders", nargs="*", default=["checkpoints", "runs"],
+                        help="folders to search (default: checkpoints runs)")  # fmt: skip
     sampler = commands.add_parser("sample", help="write a grid of samples from a checkpoint")
-    sampler.add_argument("checkpoint")
+    sampler.add_argument(
+        "checkpoint", help="checkpoint stem of a GAN or VAE, e.g. checkpoints/dcgan"
+    )
     sampler.add_argument("--out", required=True, help="PNG file to write")
     sampler.add_argument("-n", type=int, default=64, help="number of samples")
-    sampler.add_argument("--seed", type=int, default=0)
+    sampler.add_argument("--seed", type=int, default=0, help="seed of the latent draws")
     exporter = commands.add_parser(
         "export", help="copy a checkpoint's model (weights + sidecar, no optimizer state)"
     )
-    exporter.add_argument("checkpoint")
+    exporter.add_argument("checkpoint", help="checkpoint stem to copy, e.g. runs/<id>/checkpoint")
     exporter.add_argument("dest", help="stem of the new checkpoint, e.g. checkpoints/dcgan")
     classifier = commands.add_parser(
         "classifier", help="train the digit classifier used as a measuring instrument"
@@ -57,17 +60,18 @@ def main(argv: list[str] | None = None) -> int:
     classifier.add_argument(
         "--out", default="checkpoints/classifier", help="checkpoint stem to write"
     )
-    classifier.add_argument("--dataset", default="mnist-5k", choices=DATASETS)
-    classifier.add_argument("--epochs", type=int, default=20)
-    classifier.add_argument("--seed", type=int, default=0)
+    classifier.add_argument("--dataset", default="mnist-5k", choices=DATASETS, help="training data")
+    classifier.add_argument("--epochs", type=int, default=20, help="passes over the training split")
+    classifier.add_argument("--seed", type=int, default=0, help="seeds weights and data order")
     reporter = commands.add_parser(
         "report", help="measure a checkpoint: classifier FID, class coverage, VAE likelihood"
     )
-    reporter.add_argument("checkpoint")
-    reporter.add_argument("--classifier", default="checkpoints/classifier")
+    reporter.add_argument("checkpoint", help="checkpoint stem to measure, e.g. checkpoints/vae")
+    reporter.add_argument("--classifier", default="checkpoints/classifier",
+                          help="the digit classifier that measures samples")  # fmt: skip
     reporter.add_argument("-n", type=int, default=1000, help="samples for the sample figures")
     reporter.add_argument("-k", type=int, default=100, help="importance samples per test image")
-    reporter.add_argument("--seed", type=int, default=0)
+    reporter.add_argument("--seed", type=int, default=0, help="seed of samples and subsets")
     args, rest = parser.parse_known_args(argv)
     if args.command == "train":
         return train(rest)
@@ -244,6 +248,10 @@ def list_command(args: argparse.Namespace) -> int:
 
 def sample_command(args: argparse.Namespace) -> int:
     model = ckpt.load_checkpoint(args.checkpoint).model
+    if not isinstance(model, GenerativeModel):
+        print(f"error: {args.checkpoint} holds a {type(model).__name__.lower()}, which does not "
+              "generate images: pick a GAN or VAE checkpoint", file=sys.stderr)  # fmt: skip
+        return 1
     with torch.inference_mode():
         z = model.sample_latent(args.n, generator=torch.Generator().manual_seed(args.seed))
         save_grid(model.generate(z), args.out)

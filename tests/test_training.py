@@ -147,8 +147,6 @@ def test_augment_shift_rolls_each_batch_and_keeps_the_ink_inside(mnist5k):
         moves.add(move)
         assert y.sum() == pytest.approx(x.sum())  # only background wrapped round
     assert len(moves) > 5
-    with pytest.raises(ValueError, match="4 pixels"):
-        trainer_for("vae", mnist5k.train.images, augment_shift=5)
 
 
 def test_nan_guard_stops_and_keeps_the_last_good_checkpoint(mnist5k, tmp_path):
@@ -258,3 +256,18 @@ def test_gen_core_reads_device_values_only_at_log_steps(monkeypatch, mnist5k, na
         monkeypatch.setattr(torch.Tensor, method, read)
     assert trainer.run() == "finished"
     assert reads and {when for when, _, _ in reads} <= {0, 4, 8, 12}, reads
+
+
+@pytest.mark.parametrize(
+    ("config_cls", "bad", "message"),
+    [(VAETrainConfig, {"batch_size": 0}, "batch_size must be at least 1"),
+     (VAETrainConfig, {"epochs": 0, "steps": 0}, "epochs or steps"),
+     (VAETrainConfig, {"augment_shift": 5}, "4 pixels"),
+     (VAETrainConfig, {"lr": 0.0}, "learning rate"),
+     (GANTrainConfig, {"loss": "hinge"}, "unknown GAN loss"),
+     (GANTrainConfig, {"label_smoothing": 0.5}, "label_smoothing"),
+     (GANTrainConfig, {"d_steps": 0}, "d_steps")],
+)  # fmt: skip
+def test_settings_no_run_can_use_are_refused_with_the_option_named(config_cls, bad, message):
+    with pytest.raises(ValueError, match=message):
+        config_cls(**bad)

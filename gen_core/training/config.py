@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gen_core.losses import GAN_LOSSES
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ValueError(message)
+
 
 @dataclass
 class TrainConfig:
@@ -21,6 +28,15 @@ class TrainConfig:
     sample_every: int = 200  # steps between sample grids
     checkpoint_every: int = 500  # steps between checkpoints (one is always written at the end)
 
+    def __post_init__(self) -> None:
+        """Refuse settings no run can use, naming the option, before any work starts."""
+        for name in ("batch_size", "log_every", "sample_every", "checkpoint_every"):
+            _require(getattr(self, name) >= 1, f"{name} must be at least 1")
+        _require(self.epochs >= 0 and self.steps >= 0, "epochs and steps cannot be negative")
+        _require(self.epochs > 0 or self.steps > 0, "give epochs or steps above 0")
+        _require(0 <= self.augment_shift <= 4,
+                 "augment_shift is 0 to 4 pixels: a digit's margin in 28x28 is 4 pixels")  # fmt: skip
+
 
 @dataclass
 class GANTrainConfig(TrainConfig):
@@ -33,11 +49,27 @@ class GANTrainConfig(TrainConfig):
     d_steps: int = 1  # D (critic) updates per G update; wgan-gp uses 5
     gp_weight: float = 10.0  # gradient-penalty weight (wgan-gp only)
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require(self.loss in GAN_LOSSES,
+                 f"unknown GAN loss {self.loss!r}; choose one of {', '.join(GAN_LOSSES)}")  # fmt: skip
+        _require(self.lr_g > 0 and self.lr_d > 0, "learning rates must be above 0")
+        _require(0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "Adam betas are in [0, 1)")
+        _require(0 <= self.label_smoothing < 0.5,
+                 "label_smoothing is the amount taken off the real target: use 0 to 0.5")  # fmt: skip
+        _require(self.d_steps >= 1, "d_steps must be at least 1")
+        _require(self.gp_weight >= 0, "gp_weight cannot be negative")
+
 
 @dataclass
 class VAETrainConfig(TrainConfig):
     lr: float = 1e-3  # Adam learning rate
     beta: float = 1.0  # KL weight; 1 gives the ELBO, above 1 a beta-VAE
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require(self.lr > 0, "the learning rate must be above 0")
+        _require(self.beta >= 0, "beta (the KL weight) cannot be negative")
 
 
 def config_for(family: str) -> type[TrainConfig]:

@@ -82,10 +82,15 @@ def read_events(path: str | Path, offset: int = 0) -> tuple[list[dict[str, Any]]
 
 
 class RunFeed:
-    """A run folder's events sorted by kind, kept up to date by reading only what is new."""
+    """A run folder's events sorted by kind, kept up to date by reading only what is new.
 
-    def __init__(self, folder: str | Path) -> None:
+    ``keep`` bounds the step, sample and checkpoint events held (the latest ones): a reader
+    that only needs a run's progress, like the run manager watching every run, passes 1.
+    """
+
+    def __init__(self, folder: str | Path, keep: int | None = None) -> None:
         self.folder = Path(folder)
+        self.keep = keep
         self.offset = 0
         self.start: dict[str, Any] | None = None
         self.steps: list[dict[str, Any]] = []
@@ -108,6 +113,9 @@ class RunFeed:
                 self.checkpoints.append(event)
             elif kind in TERMINAL:
                 self.end = event
+        if self.keep is not None:
+            for kept in (self.steps, self.samples, self.checkpoints):
+                del kept[: -self.keep]
         return len(events)
 
     @property

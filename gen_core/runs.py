@@ -191,7 +191,7 @@ class RunManager:
         folder = self.root / run_id
         request = json.loads((folder / "run.json").read_text())
         with self._lock:  # read only what was appended since the last look
-            feed = self._feeds.setdefault(run_id, RunFeed(folder))
+            feed = self._feeds.setdefault(run_id, RunFeed(folder, keep=1))
             feed.update()
         start, last_step = feed.start or {}, feed.last_step
         progress = (

@@ -54,6 +54,10 @@ def test_a_run_finishes_with_its_checkpoint(manager):
         and [s["step"] for s in feed.steps] == [5, 10]
         and feed.end["type"] == "finished"
     )
+    latest = RunFeed(status.path, keep=1)  # what the manager holds of every run: no history
+    latest.update()
+    assert [s["step"] for s in latest.steps] == [10] and len(latest.checkpoints) == 1
+    assert latest.end == feed.end
 
 
 def test_limit_one_queues_the_second_run_until_the_first_ends(manager):

@@ -33,11 +33,10 @@ from gen_core.anomaly import (
     threshold,
 )
 from gen_core.checkpoints import load_checkpoint
-from gen_core.data import DatasetUnavailable, load_dataset
+from gen_core.data import DatasetUnavailable, load_dataset, subset
 from gen_core.device import seed_everything
 from gen_core.models import build_model
 from gen_core.preprocess import mnist_style
-from gen_core.report import subset
 from gen_core.training import VAETrainConfig, make_trainer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,9 +18,9 @@ import torch
 
 from gen_core.checkpoints import load_checkpoint
 from gen_core.classifier import predict
-from gen_core.data import load_dataset
+from gen_core.data import load_dataset, subset
 from gen_core.metrics import frechet_distance
-from gen_core.report import checkpoint_report, subset
+from gen_core.report import checkpoint_report
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ("dcgan", "fcgan", "vae", "conv-vae")

@@ -37,7 +37,7 @@ from _reference import (
 from torchvision import transforms
 
 from gen_core.checkpoints import load_checkpoint
-from gen_core.data import Dataset, Split, load_dataset, to_unit
+from gen_core.data import Dataset, load_dataset, to_unit
 from gen_core.device import describe_device, resolve_device, seed_everything
 from gen_core.models import build_model
 from gen_core.report import DIGIT_DATASETS, sample_quality
@@ -191,9 +191,7 @@ def main() -> None:
     print(f"device: {describe_device(device)}; dataset: {args.dataset}")
     data = load_dataset(args.dataset)
     if args.smoke:
-        data = dataclasses.replace(
-            data, train=Split(data.train.images[:512], data.train.labels[:512])
-        )
+        data = dataclasses.replace(data, train=data.train.sample(512))
     with tempfile.TemporaryDirectory() as tmp:
         epochs = 1 if args.smoke else args.epochs
         vae(data, Path(tmp), epochs, args.compile, device)

@@ -28,7 +28,7 @@ from _reference import (
 )
 from torchvision import transforms
 
-from gen_core.data import Dataset, Split, load_dataset
+from gen_core.data import Dataset, load_dataset
 from gen_core.device import seed_everything
 from gen_core.metrics import vae_likelihood
 from gen_core.models import build_model
@@ -73,7 +73,7 @@ def main() -> None:
     epochs = args.epochs
     if args.smoke:
         epochs = 1
-        data = dataclasses.replace(data, train=Split(data.train.images[:256], data.train.labels[:256]))  # fmt: skip
+        data = dataclasses.replace(data, train=data.train.sample(256))
     print(f"torch {torch.__version__}, threads: {torch.get_num_threads()}; "
           f"{len(data.train)} training digits, {len(data.test)} test digits, {epochs} epochs")  # fmt: skip
 

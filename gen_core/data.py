@@ -42,6 +42,18 @@ class Split:
     def __len__(self) -> int:
         return len(self.labels)
 
+    def sample(self, n: int, seed: int = 0) -> Split:
+        """``n`` examples at random, the same ones :func:`subset` picks (never the first n: the
+        mnist-5k splits are sorted by class)."""
+        return Split(subset(self.images, n, seed), subset(self.labels, n, seed))
+
+
+def subset(rows: torch.Tensor, n: int, seed: int = 0) -> torch.Tensor:
+    """``n`` rows drawn at random without replacement, the same rows for the same length and seed."""
+    if n >= len(rows):
+        return rows
+    return rows[torch.randperm(len(rows), generator=torch.Generator().manual_seed(seed))[:n]]
+
 
 @dataclass(frozen=True)
 class DatasetInfo:

@@ -13,7 +13,7 @@ import torch
 
 from gen_core.checkpoints import Checkpoint
 from gen_core.classifier import Classifier, predict
-from gen_core.data import Split, load_dataset, only_classes
+from gen_core.data import Split, load_dataset, only_classes, subset
 from gen_core.device import eval_mode
 from gen_core.metrics import (
     class_histogram,
@@ -42,13 +42,6 @@ class Report:
 
     def value(self, name: str) -> float:
         return next(v for n, v, _ in self.rows if n == name)
-
-
-def subset(images: torch.Tensor, n: int, seed: int = 0) -> torch.Tensor:
-    """``n`` images drawn at random without replacement (splits may be sorted by class)."""
-    if n >= len(images):
-        return images
-    return images[torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))[:n]]
 
 
 @torch.no_grad()

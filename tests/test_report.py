@@ -8,8 +8,9 @@ import torch
 
 from gen_core.checkpoints import Checkpoint, load_checkpoint
 from gen_core.classifier import accuracy
+from gen_core.data import subset
 from gen_core.models import build_model
-from gen_core.report import checkpoint_report, model_report, sample_quality, subset
+from gen_core.report import checkpoint_report, model_report, sample_quality
 
 from .conftest import ROOT
 

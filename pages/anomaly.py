@@ -54,8 +54,8 @@ def scores_of(path: str, modified: float, images: torch.Tensor, kind: str) -> Sc
     return score(cached_model(path, modified), images, kind, reference)
 
 
-@st.cache_data(show_spinner="Scoring the normal test digits…", max_entries=16)
-def normal_scores(path: str, modified: float, kind: str) -> np.ndarray:
+@st.cache_data(show_spinner="Scoring the test digits…", max_entries=16)
+def test_scores(path: str, modified: float, kind: str) -> np.ndarray:
     images, _ = test_split()
     return scores_of(path, modified, images, kind).scores.numpy()
 
@@ -95,13 +95,17 @@ kind = st.radio(
     key="a_kind_one_class" if trained_on else "a_kind",  # remembered apart for the two tasks
 )  # fmt: skip
 unit = UNITS[kind]
+_, labels = test_split()
+# Normal means what the VAE was trained on: a one-class detector's other digits are anomalies.
+is_normal = np.isin(labels, class_list(trained_on)) if trained_on else np.ones(len(labels), bool)
 try:
-    normal = normal_scores(str(info.path), version(info.path), kind)
+    scores_all = test_scores(str(info.path), version(info.path), kind)
 except DatasetUnavailable as err:
     st.error(
         f"This score compares with the checkpoint's training digits, which are not here: {err}"
     )
     st.stop()
+normal, others = scores_all[is_normal], scores_all[~is_normal]
 c1, c2 = st.columns([1, 2])
 by = c1.radio("Threshold by", ["percentile", "false-positive rate"], key="a_by")
 if by == "percentile":
@@ -110,8 +114,10 @@ if by == "percentile":
 else:
     rate = c2.slider("Target false-positive rate (%)", 0.1, 20.0, 1.0, 0.1, key="a_fpr")
     cut = threshold(normal, fpr=rate / 100)
+normal_kind = f"test digits {trained_on}" if trained_on else "test digits"
 st.caption(
-    f"Threshold {cut:.1f}{unit}, fitted on the {len(normal):,} normal test digits of mnist-5k only: a score above it is called anomalous."
+    f"Threshold {cut:.1f}{unit}, fitted on the {len(normal):,} normal {normal_kind} of mnist-5k "
+    "only: a score above it is called anomalous."
 )
 
 files = st.file_uploader(
@@ -141,9 +147,16 @@ for name, data in inputs:
     results.append({"name": name, "stages": stages, "scored": scored, "score": value,
                     "percentile": percentile_of(value, normal), "anomalous": value > cut})  # fmt: skip
 
-fig = go.Figure(
-    go.Histogram(x=normal, nbinsx=60, name="normal test digits", marker={"color": "#8aa"})
-)
+# A one-class detector's anomalies (the other digits) are drawn beside its normal digits, each
+# as a share of its own group on the same bins: 900 others would dwarf 100 normal ones.
+groups = {f"normal {normal_kind}": (normal, "#8aa")}
+if len(others):
+    groups["the other test digits"] = (others, "#e9a")
+bins = {"start": float(scores_all.min()), "end": float(scores_all.max()),
+        "size": float(np.ptp(scores_all)) / 60 or 1.0}  # fmt: skip
+fig = go.Figure([go.Histogram(x=x, xbins=bins, name=name, marker={"color": colour}, opacity=0.7,
+                              histnorm="percent" if len(others) else None)
+                 for name, (x, colour) in groups.items()])  # fmt: skip
 fig.add_vline(x=cut, line={"color": "red", "dash": "dash"}, annotation_text="threshold")
 for r in results:
     fig.add_vline(
@@ -152,8 +165,10 @@ for r in results:
         annotation_text=r["name"][:18],
         annotation_textangle=-90,
     )
-fig.update_layout(title="Scores of normal digits, the threshold, and your inputs", xaxis_title=SCORES[kind], yaxis_title="digits",
-                  height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False)  # fmt: skip
+fig.update_layout(title="Scores of normal digits, the threshold, and your inputs", xaxis_title=SCORES[kind],
+                  yaxis_title="% of each group" if len(others) else "digits", barmode="overlay",
+                  height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=len(others) > 0,
+                  legend={"orientation": "h", "y": -0.3})  # fmt: skip
 st.plotly_chart(fig, key="a_hist")
 
 for r in results:
@@ -220,13 +235,9 @@ def roc_chart(evaluations: dict) -> go.Figure:
     return fig
 
 
-_, labels = test_split()
 evaluations = {}
 if trained_on:
-    normal_mask = np.isin(labels, class_list(trained_on))
-    evaluations[f"digits {trained_on} vs the rest"] = evaluate(
-        normal[normal_mask], normal[~normal_mask]
-    )
+    evaluations[f"digits {trained_on} vs the rest"] = evaluate(normal, others)
     st.caption(
         f"This VAE was trained on digit(s) {trained_on} only: the other test digits are the anomalies."
     )

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gen_core.anomaly import evaluate, fit_reference, score
+from gen_core.anomaly import evaluate, fit_reference, score, threshold
 
 from .conftest import ROOT, open_page
 from .test_anomaly import png
@@ -155,6 +155,9 @@ def test_one_vs_rest_detector_trained_on_a_single_digit(mnist5k):
         expected, abs=1e-4
     )
     assert expected > 0.6  # 150 steps on 400 threes already beat chance clearly
+    caption = next(c.value for c in at.caption if c.value.startswith("Threshold"))
+    cut = threshold(scores[threes], percentile=99.0)  # fitted on the threes alone, not all digits
+    assert f"Threshold {cut:.1f}," in caption and "100 normal test digits 3 " in caption
 
     at.selectbox(key="a_digit").set_value(5)
     at.button(key="a_train").click().run()

@@ -13,14 +13,15 @@ from gen_core.models import VAE
 from gen_core.preprocess import ImageRejected, mnist_style
 from ui.checkpoints import pick_model, version
 from ui.common import page
-from ui.latents import encoded_test_set, latent_map, selected_point, test_split
+from ui.latents import encoded_test_set, latent_map, selected_point, test_set, test_set_name
 
 page("Interpolate")
 st.title("Interpolate")
 info, model = pick_model(("gan", "vae"))
 is_vae = isinstance(model, VAE)
 is_map = is_vae and model.latent_dim == 2
-test_images, test_labels = test_split()
+data = test_set(test_set_name(info))
+test_images, test_labels = data.images, data.labels
 
 
 def parse_ints(text: str, what: str, upper: int | None = None) -> list[int] | None:
@@ -42,7 +43,7 @@ def endpoints() -> torch.Tensor | None:
     """The path's points, from the source the user picked."""
     sources = (
         ["Random seeds"]
-        + (["Test digits", "Upload"] if is_vae else [])
+        + ([f"Test {data.noun}s", "Upload"] if is_vae else [])
         + (["Click on the map"] if is_map else [])
     )
     if len(sources) == 1:
@@ -60,14 +61,20 @@ def endpoints() -> torch.Tensor | None:
             st.text_input("Seeds, one per point (two or more)", "0, 1", key="i_seeds"), "Seeds"
         )
         return None if seeds is None else seeded_latents(model, seeds)
-    if source == "Test digits":
-        by = st.radio("Pick test digits by", ["class", "index"], horizontal=True, key="i_by")
+    if source == f"Test {data.noun}s":
+        by = st.radio(f"Pick test {data.noun}s by", ["class", "index"], horizontal=True, key="i_by")
         if by == "class":
             c1, c2 = st.columns([2, 1])
-            classes = parse_ints(
-                c1.text_input("Digit of each point", "3, 8", key="i_classes"), "Digits", upper=10
+            names = (
+                "" if data.is_digits else ", ".join(f"{i} {c}" for i, c in enumerate(data.classes))
             )
-            n = c2.number_input("Which example of each digit", 0, 99, 0, key="i_example")
+            classes = parse_ints(
+                c1.text_input("Digit of each point" if data.is_digits else "Class of each point",
+                              "3, 8", key="i_classes", help=names or None),
+                "Digits" if data.is_digits else "Classes", upper=10,
+            )  # fmt: skip
+            n = c2.number_input(f"Which example of each {'digit' if data.is_digits else 'class'}",
+                                0, 99, 0, key="i_example")  # fmt: skip
             idx = (
                 None
                 if classes is None
@@ -83,13 +90,13 @@ def endpoints() -> torch.Tensor | None:
             return None
         st.image(
             [to_pil(test_images[i] / 255, scale=2) for i in idx],
-            caption=[f"#{i}: digit {test_labels[i]}" for i in idx],
+            caption=[f"#{i}: {data.describe(test_labels[i])}" for i in idx],
             output_format="PNG",
         )
         return encode(model, test_images[idx])
     if source == "Upload":
         files = st.file_uploader(
-            "Digit images (PNG or JPEG), one per point",
+            "Images (PNG or JPEG), one per point",
             type=["png", "jpg", "jpeg"],
             accept_multiple_files=True,
             key="i_upload",
@@ -102,7 +109,7 @@ def endpoints() -> torch.Tensor | None:
             except ImageRejected as err:
                 st.error(str(err))
         if len(digits) < 2:
-            st.info("Upload two or more digit images.")
+            st.info("Upload two or more images.")
             return None
         st.image(
             [to_pil(d, scale=2) for d in digits],
@@ -189,8 +196,8 @@ if points is not None:
     )
 
 if is_map:
-    coords = encoded_test_set(str(info.path), version(info.path))
-    fig = latent_map(coords, test_labels, "The VAE's 2-D latent space (test digits)")
+    coords = encoded_test_set(str(info.path), version(info.path), data.name)
+    fig = latent_map(coords, data, f"The VAE's 2-D latent space (test {data.noun}s)")
     if points is not None:
         walk = walks[st.session_state.get("i_method", "lerp")].numpy()
         fig.add_trace(

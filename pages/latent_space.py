@@ -13,7 +13,8 @@ from ui.latents import (
     latent_map,
     projected,
     selected_point,
-    test_split,
+    test_set,
+    test_set_name,
 )
 
 page("Latent space")
@@ -21,14 +22,14 @@ st.title("Latent space")
 info, model = pick_model(
     ("vae",), help="Only VAEs have an encoder that maps digits to the latent space."
 )
-images, labels = test_split()
-latents = encoded_test_set(str(info.path), version(info.path))
-st.caption(
-    f"{len(labels):,} test digits of mnist-5k encoded to their posterior means μ ({model.latent_dim}-D)."
-)
+data = test_set(test_set_name(info))
+images, labels = data.images, data.labels
+latents = encoded_test_set(str(info.path), version(info.path), data.name)
+st.caption(f"{len(labels):,} test {data.noun}s of {data.name} encoded to their posterior means μ "
+           f"({model.latent_dim}-D).")  # fmt: skip
 
 if model.latent_dim == 2:
-    coords, title, grid = latents, "Latent means μ of the test digits", click_grid(latents)
+    coords, title, grid = latents, f"Latent means μ of the test {data.noun}s", click_grid(latents)
 else:
     st.markdown(f"The latent space has {model.latent_dim} dimensions: choose a projection to 2-D.")
     with st.form("projection"):
@@ -66,12 +67,12 @@ else:
     with st.status(
         f"Projecting {len(latents):,} latents with {chosen[0].upper()}…", expanded=False
     ) as status:
-        coords = projected(str(info.path), version(info.path), *chosen)
+        coords = projected(str(info.path), version(info.path), data.name, *chosen)
         status.update(label=f"{chosen[0].upper()} projection ready", state="complete")
-    title, grid = f"{chosen[0].upper()} projection of the test digits' μ", None
+    title, grid = f"{chosen[0].upper()} projection of the test {data.noun}s' μ", None
 
 event = st.plotly_chart(
-    latent_map(coords, labels, title, grid),
+    latent_map(coords, data, title, grid),
     on_select="rerun",
     selection_mode="points",
     key="ls_map",
@@ -82,19 +83,21 @@ csv = "index,label,x,y\n" + "\n".join(
 st.download_button("Coordinates as CSV", csv, f"{info.name}-latents.csv", "text/csv", key="ls_csv")
 
 picked = selected_point(event)
-index = st.number_input("Test digit to inspect (or click one on the map)", 0, len(labels) - 1,
+index = st.number_input(f"Test {data.noun} to inspect (or click one on the map)", 0, len(labels) - 1,
                         int(picked["customdata"]) if picked and picked.get("customdata") is not None else 0, key=f"ls_index_{picked}")  # fmt: skip
 left, right = st.columns(2)
 with left:
     if picked and picked.get("customdata") is None:
         z = torch.tensor([[float(picked["x"]), float(picked["y"])]])
-        st.markdown(f"**Decoded at ({z[0, 0]:.2f}, {z[0, 1]:.2f})**: a point no test digit sits on")
+        st.markdown(
+            f"**Decoded at ({z[0, 0]:.2f}, {z[0, 1]:.2f})**: a point no test {data.noun} sits on"
+        )
         st.image(to_pil(decode(model, z), scale=6), output_format="PNG")
     else:
         x = images[index : index + 1]
         recon = decode(model, encode(model, x))
         st.markdown(
-            f"**Test digit #{index}**: label {labels[index]}, μ = ({', '.join(f'{v:.2f}' for v in latents[index][:8])}{', …' if model.latent_dim > 8 else ''})"
+            f"**Test {data.noun} #{index}**: label {data.classes[labels[index]]}, μ = ({', '.join(f'{v:.2f}' for v in latents[index][:8])}{', …' if model.latent_dim > 8 else ''})"
         )
         st.image(
             [to_pil(x[0] / 255, scale=5), to_pil(recon[0], scale=5)],
@@ -106,7 +109,7 @@ with right:
     st.caption(
         "The ELBO's KL term pulls every q(z|x) towards N(0, I): codes crowd around the origin "
         "within a few units, classes touch instead of drifting apart, and the space between them "
-        "still decodes to plausible digits, which is what makes sampling and interpolation work. "
+        "still decodes to plausible images, which is what makes sampling and interpolation work. "
         "Turn β up and the map packs tighter and blurrier; down to 0 and it becomes a plain "
         "autoencoder's, with gaps that decode to noise."
     )

@@ -72,7 +72,7 @@ def test_moving_the_threshold_changes_the_verdict(at, mnist5k):
 def test_built_in_examples_need_no_file(at):
     options = at.multiselect(key="a_examples").options
     noise = next(o for o in options if o == "uniform noise")
-    normal = next(o for o in options if o.startswith("normal test digit #705"))
+    normal = next(o for o in options if o.startswith("MNIST test digit #705"))
     at.multiselect(key="a_examples").set_value([normal, noise]).run()
     assert ["✅ normal" in v for v in verdicts(at)] == [True, False]
 

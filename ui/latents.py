@@ -1,6 +1,9 @@
-"""Cached latent views shared by the Interpolate and Latent Space pages."""
+"""Test sets, their cached latents and the latent map, shared by the Interpolate, Latent Space
+and Anomaly pages."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.colors
@@ -8,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
+from gen_core.checkpoints import CheckpointInfo
 from gen_core.data import load_dataset
 from gen_core.latent import encode, project
 from gen_core.models import VAE
@@ -15,54 +19,82 @@ from ui.checkpoints import cached_model
 from ui.common import RUNS
 
 PROJECTION_CACHE = RUNS / ".cache" / "projections"
-EVAL_DATASET = "mnist-5k"  # the test split every page encodes: always on this machine
-DIGIT_COLOURS = plotly.colors.qualitative.D3  # ten strong hues (tab10): none fades into white
+MAX_TEST_ITEMS = 2000  # a larger test split is sampled: maps and UMAP stay quick
+CLASS_COLOURS = plotly.colors.qualitative.D3  # ten strong hues (tab10): none fades into white
 
 
-@st.cache_data(show_spinner=False)
-def test_split() -> tuple[torch.Tensor, np.ndarray]:
-    test = load_dataset(EVAL_DATASET).test
-    return test.images, test.labels.numpy()
+@dataclass(frozen=True)
+class TestSet:
+    """The test images a page shows a checkpoint on, with what to call them."""
+
+    name: str
+    images: torch.Tensor
+    labels: np.ndarray
+    classes: tuple[str, ...]
+
+    @property
+    def is_digits(self) -> bool:
+        return self.classes == tuple(map(str, range(10)))
+
+    @property
+    def noun(self) -> str:
+        """What one example is called in the page's text: "digit" or "item"."""
+        return "digit" if self.is_digits else "item"
+
+    def describe(self, label: int) -> str:
+        return f"digit {label}" if self.is_digits else self.classes[label]
+
+
+def test_set_name(info: CheckpointInfo) -> str:
+    """The data a checkpoint is shown on: Fashion-MNIST for its models, else the mnist-5k digits
+    (always on this machine; a full-MNIST model is shown the same digits)."""
+    return "fashion-mnist" if info.dataset.get("name") == "fashion-mnist" else "mnist-5k"
+
+
+@st.cache_data(show_spinner="Loading the test set…", max_entries=4)
+def test_set(name: str) -> TestSet:
+    data = load_dataset(name)
+    test = data.test.sample(MAX_TEST_ITEMS)
+    return TestSet(name, test.images, test.labels.numpy(), data.info.classes)
 
 
 @st.cache_data(show_spinner="Encoding the test set…", max_entries=16)
-def encoded_test_set(path: str, modified: float) -> np.ndarray:
-    """Posterior means of the test digits for one checkpoint version."""
+def encoded_test_set(path: str, modified: float, dataset: str) -> np.ndarray:
+    """Posterior means of a test set for one checkpoint version."""
     model = cached_model(path, modified)
     assert isinstance(model, VAE)
-    images, _ = test_split()
-    return encode(model, images).numpy()
+    return encode(model, test_set(dataset).images).numpy()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def projected(
-    path: str, modified: float, method: str, n_neighbors: int, min_dist: float
+    path: str, modified: float, dataset: str, method: str, n_neighbors: int, min_dist: float
 ) -> np.ndarray:
     """2-D coordinates of the encoded test set, cached here and on disk per checkpoint and settings."""
-    latents = encoded_test_set(path, modified)
+    latents = encoded_test_set(path, modified, dataset)
     params = {"n_neighbors": n_neighbors, "min_dist": min_dist} if method == "umap" else {}
     return project(latents, method, cache_dir=PROJECTION_CACHE, **params)
 
 
 def latent_map(
-    coords: np.ndarray, labels: np.ndarray, title: str, grid: np.ndarray | None = None
+    coords: np.ndarray, data: TestSet, title: str, grid: np.ndarray | None = None
 ) -> go.Figure:
-    """WebGL scatter coloured by digit, hover shows label and index; an optional invisible grid
+    """WebGL scatter coloured by class, hover shows class and index; an optional invisible grid
     of points lets a click on empty space select a location too."""
     fig = go.Figure()
-    for digit in range(10):
-        idx = np.flatnonzero(labels == digit)
+    for label, name in enumerate(data.classes):
+        idx = np.flatnonzero(data.labels == label)
         fig.add_trace(go.Scattergl(
-            x=coords[idx, 0], y=coords[idx, 1], mode="markers", name=str(digit), customdata=idx,
-            marker={"size": 5, "opacity": 0.75, "color": DIGIT_COLOURS[digit]},
-            hovertemplate=f"digit {digit}<br>test index %{{customdata}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+            x=coords[idx, 0], y=coords[idx, 1], mode="markers", name=name, customdata=idx,
+            marker={"size": 5, "opacity": 0.75, "color": CLASS_COLOURS[label]},
+            hovertemplate=f"{data.describe(label)}<br>test index %{{customdata}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
         ))  # fmt: skip
     if grid is not None:
         fig.add_trace(go.Scattergl(x=grid[:, 0], y=grid[:, 1], mode="markers", name="empty space",
                                    marker={"size": 9, "opacity": 0.0}, showlegend=False,
                                    hovertemplate="decode (%{x:.2f}, %{y:.2f})<extra></extra>"))  # fmt: skip
     fig.update_layout(title=title, height=560, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      legend={"title": "digit"}, dragmode="pan", uirevision="keep")  # fmt: skip
+                      legend={"title": data.noun}, dragmode="pan", uirevision="keep")  # fmt: skip
     return fig
 
 

@@ -1,0 +1,55 @@
+"""AppTest of a model trained on Fashion-MNIST: every page shows it clothes, not digits."""
+
+import json
+
+import pytest
+
+from gen_core.data import DatasetUnavailable, load_dataset
+from gen_core.models import build_model
+from gen_core.training import VAETrainConfig, make_trainer
+
+from .conftest import open_page, require_datasets
+
+
+def test_a_fashion_mnist_vae_is_shown_clothes_and_evaluated_against_digits():
+    """A model's pages use its own kind of images; digits are then its far-off anomalies."""
+    from ui.common import RUNS
+
+    try:
+        fashion = load_dataset("fashion-mnist")
+    except DatasetUnavailable:
+        if require_datasets():
+            raise
+        pytest.skip("Debian package dataset-fashion-mnist not installed")
+    stem = RUNS / "20000101-000004-vae-fashion" / "checkpoint"
+    make_trainer(build_model("vae"), fashion.train.images, VAETrainConfig(steps=100, device="cpu"),
+                 dataset_info={"name": "fashion-mnist"}, checkpoint_path=stem).run()  # fmt: skip
+
+    latent = open_page("pages/latent_space.py")
+    latent.sidebar.selectbox[0].set_value(str(stem)).run()
+    assert any("2,000 test items of fashion-mnist" in c.value for c in latent.caption)
+    spec = next(c for c in latent.get("plotly_chart") if "ls_map" in c.proto.id).proto.spec
+    assert {"T-shirt/top", "Ankle boot"} <= {
+        trace.get("name") for trace in json.loads(spec)["data"]
+    }
+
+    walk = open_page("pages/interpolate.py")
+    walk.sidebar.selectbox[0].set_value(str(stem)).run()
+    walk.button_group(key="i_source").set_value("Test items").run()
+    walk.text_input(key="i_classes").set_value("1, 9").run()
+    assert {"Trouser", "Ankle boot"} <= {
+        c.split(": ")[-1] for e in walk.get("image") for c in e.captions
+    }
+
+    at = open_page("pages/anomaly.py")
+    at.sidebar.selectbox[0].set_value(str(stem)).run()
+    caption = next(c.value for c in at.caption if c.value.startswith("Threshold"))
+    assert "2,000 normal test items of fashion-mnist" in caption
+    at.toggle(key="a_eval_fashion").set_value(True).run()
+    table = at.dataframe[0].value
+    auroc = table.loc[table["task"] == "Fashion-MNIST vs MNIST", "AUROC"].item()
+    assert auroc < 0.5 and any("Nalisnick" in w.value for w in at.warning)  # digits look *normal*
+    at.radio(key="a_kind").set_value("sq-error").run()
+    table = at.dataframe[0].value
+    assert table.loc[table["task"] == "Fashion-MNIST vs MNIST", "AUROC"].item() > 0.7
+    assert not any("Nalisnick" in w.value for w in at.warning)

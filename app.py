@@ -68,7 +68,7 @@ else:
                 "step": i.step,
                 "epoch": i.epoch,
                 "dataset": i.dataset.get("name", "?"),
-                "created": i.created,
+                "created (UTC)": i.created[:16].replace("T", " "),
             }
             for i in infos
         ],

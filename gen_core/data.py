@@ -230,7 +230,12 @@ def read_idx(path: Path) -> np.ndarray:
 
 def class_list(classes: str) -> list[int]:
     """The labels a ``classes`` setting names: "1,7" -> [1, 7]; "" -> [] (every class)."""
-    return [int(c) for c in classes.split(",") if c.strip()]
+    try:
+        return [int(c) for c in classes.split(",") if c.strip()]
+    except ValueError:
+        raise ValueError(
+            f"classes {classes!r}: write labels separated by commas, e.g. 3 or 1,7"
+        ) from None
 
 
 def only_classes(split: Split, classes: str) -> Split:

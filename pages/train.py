@@ -79,6 +79,8 @@ def run_options(model: str, family: str) -> dict:
         opts["latent_dim"] = v3.number_input(
             "Latent size", 2, 64, 2 if model == "vae" else 16, key=f"t_latent_{model}"
         )
+    data = dataset_info(opts["dataset"])
+    names = tuple(map(str, range(10))) if isinstance(data, str) else data.classes
     with st.expander("Advanced"):
         a1, a2 = st.columns(2)
         opts["steps"] = a1.number_input(
@@ -103,8 +105,16 @@ def run_options(model: str, family: str) -> dict:
                 "Processes (data parallel, via torchrun)", 1, most, 1, key="t_processes",
                 help=f"Each process trains on its own shard of every epoch, {'one GPU each' if gpus > 1 else 'on the CPU (a demo: it shares the cores)'}; the batch size is per process.",
             )  # fmt: skip
-    data = dataset_info(opts["dataset"])
+        only = st.multiselect(
+            "Train on these classes only", range(len(names)), key="t_classes", placeholder="all classes",
+            format_func=lambda c: names[c] if names[c] != str(c) else f"digit {c}",
+            help="A VAE that sees one digit learns what that digit looks like: the Anomaly page "
+            "then scores the other digits as anomalies.",
+        )  # fmt: skip
+    if only:
+        opts["classes"] = ",".join(map(str, sorted(only)))
     train_size = 4000 if isinstance(data, str) else data.train_size
+    train_size = train_size * len(only) // len(names) if only else train_size
     per_step = opts["batch_size"] * opts.get("processes", 1) * opts.get("d_steps", 1)
     return opts | intervals(opts["steps"] or opts["epochs"] * (train_size // per_step))
 

@@ -262,3 +262,23 @@ def test_advanced_settings_reach_the_run_and_intervals_count_every_process(train
     # 100 epochs of 4,000 digits at 64 per process on 2 processes: 3,100 steps, ~60 grids
     assert options["augment_shift"] == 2 and options["compile"] is False
     assert options["sample_every"] == 3100 // 60 and options["log_every"] == 3100 // 400
+
+
+def test_training_on_chosen_classes_passes_them_and_sizes_the_intervals(train_page):
+    from gen_core.runs import RunManager
+    from ui.common import RUNS
+
+    at = train_page
+    at.button_group(key="t_model").set_value("vae").run()
+    at.selectbox(key="t_dataset").set_value("mnist-5k")
+    at.number_input(key="t_epochs").set_value(60)
+    at.multiselect(key="t_classes").set_value([8, 3])
+    at.button(key="start").click().run()
+    assert not at.exception
+    run_id = at.query_params["run"]
+    run_id = run_id[0] if isinstance(run_id, list) else run_id
+    manager = RunManager(RUNS)
+    options = manager.status(run_id).options
+    manager.stop(run_id)
+    # 60 epochs of the 800 threes and eights at 64 per step: 720 steps, a grid every 12
+    assert options["classes"] == "3,8" and options["sample_every"] == 720 // 60

@@ -263,6 +263,7 @@ def test_gen_core_reads_device_values_only_at_log_steps(monkeypatch, mnist5k, na
     [(VAETrainConfig, {"batch_size": 0}, "batch_size must be at least 1"),
      (VAETrainConfig, {"epochs": 0, "steps": 0}, "epochs or steps"),
      (VAETrainConfig, {"augment_shift": 5}, "4 pixels"),
+     (VAETrainConfig, {"classes": "three"}, "labels separated by commas"),
      (VAETrainConfig, {"lr": 0.0}, "learning rate"),
      (GANTrainConfig, {"loss": "hinge"}, "unknown GAN loss"),
      (GANTrainConfig, {"label_smoothing": 0.5}, "label_smoothing"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gen_core.data import class_list
 from gen_core.losses import GAN_LOSSES
 
 
@@ -34,6 +35,7 @@ class TrainConfig:
             _require(getattr(self, name) >= 1, f"{name} must be at least 1")
         _require(self.epochs >= 0 and self.steps >= 0, "epochs and steps cannot be negative")
         _require(self.epochs > 0 or self.steps > 0, "give epochs or steps above 0")
+        class_list(self.classes)  # a classes setting that does not parse is refused here
         _require(0 <= self.augment_shift <= 4,
                  "augment_shift is 0 to 4 pixels: a digit's margin in 28x28 is 4 pixels")  # fmt: skip
 

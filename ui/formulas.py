@@ -42,5 +42,6 @@ def explain(family: str) -> None:
                 r"z = \mu + \sigma \odot \varepsilon,\quad \varepsilon \sim \mathcal{N}(0, I),\qquad \mathrm{KL} = -\tfrac12 \sum_j \big(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\big)"
             )
             st.markdown(
-                "Reconstruction falls as digits sharpen; KL rises as the code carries more information. Both are in nats per image."
+                "Reconstruction falls as digits sharpen; KL rises as the code carries more information. "
+                "Both are in nats per image; the KL, far smaller, is read on the right-hand axis."
             )

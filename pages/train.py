@@ -156,6 +156,9 @@ def launch(model: str | None, options: dict, resume: str | None = None) -> None:
     st.rerun()
 
 
+BOOKKEEPING = {"log_every", "sample_every", "checkpoint_every"}  # follow epochs: not news
+
+
 def compare_runs() -> None:
     runs = [r for r in manager.list_runs() if r.status != "queued"]
     if len(runs) < 2:
@@ -170,8 +173,8 @@ def compare_runs() -> None:
     if not chosen:
         return
     picked = [r for r in runs if r.id in chosen]
-    varied = sorted({k for r in picked for k in r.options
-                     if len({repr(p.options.get(k)) for p in picked}) > 1})  # fmt: skip
+    varied = sorted({k for r in picked for k in r.options if k not in BOOKKEEPING
+                     and len({repr(p.options.get(k)) for p in picked}) > 1})  # fmt: skip
     series = {}
     for run in picked:
         feed = RunFeed(run.path)

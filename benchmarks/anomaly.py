@@ -37,7 +37,7 @@ from gen_core.checkpoints import load_checkpoint
 from gen_core.data import DatasetUnavailable, load_dataset, subset
 from gen_core.device import seed_everything
 from gen_core.models import build_model
-from gen_core.preprocess import mnist_style
+from gen_core.preprocess import prepare
 from gen_core.training import VAETrainConfig, make_trainer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,7 +151,7 @@ def upload_latency(repeats: int) -> None:
         times = []
         for _ in range(repeats):
             start = time.perf_counter()
-            value = float(score(model, mnist_style(upload).tensor[None], kind, reference).scores[0])
+            value = float(score(model, prepare(upload).tensor[None], kind, reference).scores[0])
             _ = value > cut
             times.append((time.perf_counter() - start) * 1000)
         times.sort()

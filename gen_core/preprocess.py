@@ -1,8 +1,9 @@
-"""Any photo or scan of a digit -> an MNIST-style 28x28 image, keeping every stage to show.
+"""Any photo or scan -> a 28x28 image framed as the model's dataset was, keeping every stage.
 
 MNIST digits are white on black, size-normalised to fit 20x20 with their aspect kept, and
-centred by centre of mass in a 28x28 frame (LeCun et al., 1998); uploads are made the same
-way. Files are opened only from an allow-list of formats, with Pillow's decompression-bomb
+centred by centre of mass in a 28x28 frame (LeCun et al., 1998). Fashion-MNIST items were
+trimmed, resized so the longest side is 28 and centred in the frame (Xiao et al., 2017).
+Uploads are made the same way as the model's data. Files are opened only from an allow-list of formats, with Pillow's decompression-bomb
 limit lowered, and every refusal is an :class:`ImageRejected` with a message for a person.
 """
 
@@ -22,6 +23,24 @@ MAX_PIXELS = 40_000_000  # a 12-megapixel phone photo passes; a decompression bo
 WORK_SIDE = 512  # big photos are shrunk to this before any pixel work
 MIN_SIDE = 8
 MIN_INK_FRACTION = 0.001
+
+
+@dataclass(frozen=True)
+class Framing:
+    """How a dataset placed its objects in the 28x28 frame."""
+
+    fit: int  # longest side of the object after resizing
+    by_mass: bool  # centred by centre of mass (MNIST) or by its bounding box (Fashion-MNIST)
+    label: str  # how the last stage is captioned
+
+
+MNIST = Framing(fit=20, by_mass=True, label="MNIST-style 28×28")
+FASHION = Framing(fit=28, by_mass=False, label="Fashion-MNIST-style 28×28")
+
+
+def framing_for(dataset: str) -> Framing:
+    """The framing of a dataset by name: Fashion-MNIST's for it, MNIST's for the digit sets."""
+    return FASHION if dataset == "fashion-mnist" else MNIST
 
 
 class ImageRejected(ValueError):
@@ -100,8 +119,8 @@ def to_gray(image: Image.Image) -> Image.Image:
     return image.convert("L")
 
 
-def mnist_style(data: bytes | Image.Image, name: str = "upload") -> Stages:
-    """Every stage from an upload (bytes) or an image to a centred 28x28 digit."""
+def prepare(data: bytes | Image.Image, name: str = "upload", framing: Framing = MNIST) -> Stages:
+    """Every stage from an upload (bytes) or an image to a 28x28 image framed like the data."""
     original = open_image(data, name) if isinstance(data, bytes) else data
     if min(original.size) < MIN_SIDE:
         raise ImageRejected(
@@ -127,14 +146,24 @@ def mnist_style(data: bytes | Image.Image, name: str = "upload") -> Stages:
     rows, cols = np.nonzero(ink > 0.2 * 255)
     crop = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
     cropped = Image.fromarray(crop.astype(np.uint8))
-    scale = 20 / max(crop.shape)
+    scale = framing.fit / max(crop.shape)
     size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
     fitted = cropped.resize(size, Image.Resampling.LANCZOS)
-    centred = _centre_by_mass(np.asarray(fitted, dtype=np.float64))
+    place = _centre_by_mass if framing.by_mass else _centre_by_box
+    centred = place(np.asarray(fitted, dtype=np.float64))
     tensor = torch.from_numpy(centred / 255).float().unsqueeze(0)
     return Stages(
         original, gray, inverted, cropped, fitted, Image.fromarray(centred.astype(np.uint8)), tensor
     )
+
+
+def _centre_by_box(item: np.ndarray) -> np.ndarray:
+    """Place the item in 28x28 with equal margins (its bounding box centred)."""
+    frame = np.zeros((28, 28))
+    h, w = item.shape
+    top, left = (28 - h) // 2, (28 - w) // 2
+    frame[top : top + h, left : left + w] = item
+    return np.clip(frame, 0, 255)
 
 
 def _centre_by_mass(digit: np.ndarray) -> np.ndarray:

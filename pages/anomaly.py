@@ -23,7 +23,7 @@ from gen_core.anomaly import (
 from gen_core.checkpoints import read_info
 from gen_core.data import DatasetUnavailable, class_list, load_dataset, only_classes
 from gen_core.images import heatmap, to_pil
-from gen_core.preprocess import ImageRejected, mnist_style
+from gen_core.preprocess import ImageRejected, framing_for, prepare
 from ui.checkpoints import cached_model, pick_model, version
 from ui.common import page, run_manager
 from ui.latents import test_set, test_set_name
@@ -140,7 +140,7 @@ inputs = [(f.name, f.getvalue()) for f in (files or [])[:MAX_FILES]] + [
 results = []
 for name, raw in inputs:
     try:
-        stages = mnist_style(raw, name)
+        stages = prepare(raw, name, framing_for(data.name))
     except ImageRejected as err:
         st.error(f"**{name}**: {err}")
         continue
@@ -187,7 +187,7 @@ for r in results:
             "upload",
             "grayscale" + (", inverted" if s.inverted else ""),
             "cropped to ink",
-            "MNIST-style 28×28",
+            framing_for(data.name).label,
             "reconstruction",
             "error map",
         ]

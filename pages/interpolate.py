@@ -10,7 +10,7 @@ import torch
 from gen_core.images import png_bytes, to_gif, to_pil
 from gen_core.latent import at_position, decode, encode, norm_profile, path, seeded_latents
 from gen_core.models import VAE
-from gen_core.preprocess import ImageRejected, mnist_style
+from gen_core.preprocess import ImageRejected, framing_for, prepare
 from ui.checkpoints import pick_model, version
 from ui.common import page
 from ui.latents import encoded_test_set, latent_map, selected_point, test_set, test_set_name
@@ -104,7 +104,7 @@ def endpoints() -> torch.Tensor | None:
         digits, names = [], []
         for f in files or []:
             try:
-                digits.append(mnist_style(f.getvalue(), f.name).tensor)
+                digits.append(prepare(f.getvalue(), f.name, framing_for(data.name)).tensor)
                 names.append(f.name)
             except ImageRejected as err:
                 st.error(str(err))

@@ -14,9 +14,10 @@ from gen_core.anomaly import (
     threshold,
 )
 from gen_core.checkpoints import load_checkpoint
-from gen_core.preprocess import ImageRejected, mnist_style, open_image
+from gen_core.data import DatasetUnavailable, load_dataset
+from gen_core.preprocess import FASHION, MNIST, ImageRejected, framing_for, open_image, prepare
 
-from .conftest import ROOT
+from .conftest import ROOT, require_datasets
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +62,7 @@ def test_test_digits_score_below_the_threshold_more_often_than_noise(vae, mnist5
 
 def test_a_white_digit_on_black_passes_through_in_shape(mnist5k):
     digit = mnist5k.test.images[42, 0].numpy()
-    stages = mnist_style(png(digit))
+    stages = prepare(png(digit))
     assert not stages.inverted and stages.tensor.shape == (1, 28, 28)
     assert np.corrcoef(stages.tensor.flatten().numpy(), digit.flatten())[0, 1] > 0.8
 
@@ -72,7 +73,7 @@ def test_a_black_on_white_photo_is_inverted_and_centred_by_mass(mnist5k):
     page[20:160, 30:170] = 235 - (
         np.asarray(Image.fromarray(digit).resize((140, 140))) * 0.9
     ).astype(np.uint8)
-    stages = mnist_style(png(page, format="JPEG"))
+    stages = prepare(png(page, format="JPEG"))
     assert stages.inverted
     t = stages.tensor[0].numpy()
     ys, xs = np.indices(t.shape)
@@ -82,7 +83,7 @@ def test_a_black_on_white_photo_is_inverted_and_centred_by_mass(mnist5k):
 def test_aspect_is_kept_when_fitting_20x20():
     bar = np.zeros((200, 60), np.uint8)
     bar[20:180, 20:40] = 255  # a tall stroke, 8:1
-    fitted = mnist_style(png(bar)).fitted
+    fitted = prepare(png(bar)).fitted
     assert fitted.height == 20 and fitted.width < 5
 
 
@@ -102,7 +103,7 @@ def test_aspect_is_kept_when_fitting_20x20():
 )  # fmt: skip
 def test_bad_uploads_are_refused_with_a_reason(data, message):
     with pytest.raises(ImageRejected, match=message):
-        mnist_style(data, "upload.png")
+        prepare(data, "upload.png")
 
 
 def test_a_decompression_bomb_is_refused_without_decoding():
@@ -144,10 +145,8 @@ def test_awkward_but_valid_images_are_converted(mnist5k):
     wide = np.full((100, 1000), 255, np.uint8)
     wide[20:80, 470:530] = np.asarray(Image.fromarray(255 - digit).resize((60, 60)))
     for data in (as16, cmyk, palette, png(alpha_ink), png(wide)):
-        t = mnist_style(data).tensor[0].numpy()
-        assert (
-            np.corrcoef(t.flatten(), mnist_style(png(digit)).tensor.flatten().numpy())[0, 1] > 0.7
-        )
+        t = prepare(data).tensor[0].numpy()
+        assert np.corrcoef(t.flatten(), prepare(png(digit)).tensor.flatten().numpy())[0, 1] > 0.7
 
 
 def test_exif_rotated_photos_are_turned_upright(mnist5k):
@@ -159,9 +158,9 @@ def test_exif_rotated_photos_are_turned_upright(mnist5k):
     exif[0x0112] = 6  # "rotate 90 CW to view"
     buffer = io.BytesIO()
     rotated.save(buffer, format="JPEG", exif=exif)
-    reference = mnist_style(png(digit)).tensor.flatten().numpy()
-    upright = mnist_style(buffer.getvalue()).tensor.flatten().numpy()
-    sideways = mnist_style(rotated).tensor.flatten().numpy()
+    reference = prepare(png(digit)).tensor.flatten().numpy()
+    upright = prepare(buffer.getvalue()).tensor.flatten().numpy()
+    sideways = prepare(rotated).tensor.flatten().numpy()
     assert np.corrcoef(upright, reference)[0, 1] > 0.7 > np.corrcoef(sideways, reference)[0, 1]
 
 
@@ -199,3 +198,21 @@ def test_squared_error_plus_neighbours_is_z_scored_on_normal_training_digits(vae
     assert combined > alone  # where a digit lands in latent space tells 3s from the rest
     with pytest.raises(ValueError, match="normal training images"):
         score(vae, test.images[:2], "sq-error+knn")
+
+
+def test_a_photo_of_a_fashion_item_is_framed_as_fashion_mnist_framed_its_items():
+    """Longest side 28 and centred by the box, not fit in 20x20 by mass as digits are."""
+    try:
+        test = load_dataset("fashion-mnist").test
+    except DatasetUnavailable:
+        if require_datasets():
+            raise
+        pytest.skip("Debian package dataset-fashion-mnist not installed")
+    assert framing_for("fashion-mnist") is FASHION and framing_for("mnist-5k") is MNIST
+    for item in test.images[:6, 0].numpy():
+        photo = png(np.asarray(Image.fromarray(255 - item).resize((280, 280))))  # dark on white
+        as_fashion, as_digit = (
+            prepare(photo, framing=f).tensor.flatten().numpy() for f in (FASHION, MNIST)
+        )
+        match = np.corrcoef(as_fashion, item.flatten())[0, 1]
+        assert match > 0.75 and match > np.corrcoef(as_digit, item.flatten())[0, 1] + 0.2

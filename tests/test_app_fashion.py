@@ -2,13 +2,16 @@
 
 import json
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from gen_core.data import DatasetUnavailable, load_dataset
 from gen_core.models import build_model
 from gen_core.training import VAETrainConfig, make_trainer
 
 from .conftest import open_page, require_datasets
+from .test_anomaly import png
 
 
 def test_a_fashion_mnist_vae_is_shown_clothes_and_evaluated_against_digits():
@@ -45,11 +48,16 @@ def test_a_fashion_mnist_vae_is_shown_clothes_and_evaluated_against_digits():
     at.sidebar.selectbox[0].set_value(str(stem)).run()
     caption = next(c.value for c in at.caption if c.value.startswith("Threshold"))
     assert "2,000 normal test items of fashion-mnist" in caption
+    boot = Image.fromarray(255 - fashion.test.images[0, 0].numpy()).resize((140, 140))
+    at.file_uploader(key="a_files").set_value(
+        [("boot.png", png(np.asarray(boot)), "image/png")]
+    ).run()
+    assert "Fashion-MNIST-style 28×28" in {c for e in at.get("image") for c in e.captions}
     at.toggle(key="a_eval_fashion").set_value(True).run()
-    table = at.dataframe[0].value
+    table = next(d.value for d in at.dataframe if "task" in d.value)
     auroc = table.loc[table["task"] == "Fashion-MNIST vs MNIST", "AUROC"].item()
     assert auroc < 0.5 and any("Nalisnick" in w.value for w in at.warning)  # digits look *normal*
     at.radio(key="a_kind").set_value("sq-error").run()
-    table = at.dataframe[0].value
+    table = next(d.value for d in at.dataframe if "task" in d.value)
     assert table.loc[table["task"] == "Fashion-MNIST vs MNIST", "AUROC"].item() > 0.7
     assert not any("Nalisnick" in w.value for w in at.warning)

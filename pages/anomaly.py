@@ -26,7 +26,7 @@ from gen_core.images import heatmap, to_pil
 from gen_core.preprocess import ImageRejected, framing_for, prepare
 from ui.checkpoints import cached_model, pick_model, version
 from ui.common import page, run_manager
-from ui.latents import test_set, test_set_name
+from ui.latents import shown_set, shown_set_name
 
 MAX_FILES = 20
 page("Anomaly")
@@ -37,7 +37,7 @@ st.write(
     "is fitted on normal test images only, so every score comes with its percentile among them."
 )
 info, _ = pick_model(("vae",), help="Only VAEs can reconstruct an input and so score it.")
-data = test_set(test_set_name(info))  # normal data: the checkpoint's own kind of images
+data = shown_set(shown_set_name(info))  # normal data: the checkpoint's own kind of images
 far = "mnist-5k" if data.name == "fashion-mnist" else "fashion-mnist"  # far-off data to evaluate
 
 
@@ -58,7 +58,7 @@ def scores_of(path: str, modified: float, images: torch.Tensor, kind: str) -> Sc
 
 @st.cache_data(show_spinner="Scoring the test set…", max_entries=16)
 def test_scores(path: str, modified: float, kind: str, dataset: str) -> np.ndarray:
-    return scores_of(path, modified, test_set(dataset).images, kind).scores.numpy()
+    return scores_of(path, modified, shown_set(dataset).images, kind).scores.numpy()
 
 
 @st.cache_data(show_spinner=False)
@@ -72,7 +72,7 @@ def fashion_items() -> list[Image.Image] | None:
 
 def examples() -> dict[str, Image.Image]:
     """Built-in inputs to try without a file, as images a person could have uploaded."""
-    digits = test_set("mnist-5k")
+    digits = shown_set("mnist-5k")
     images, labels = digits.images, digits.labels
     digit = lambda i: Image.fromarray(images[i, 0].numpy())  # noqa: E731
     found = {f"MNIST test digit #{i} (a {labels[i]})": digit(i) for i in (3, 250, 705)}

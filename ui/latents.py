@@ -24,7 +24,7 @@ CLASS_COLOURS = plotly.colors.qualitative.D3  # ten strong hues (tab10): none fa
 
 
 @dataclass(frozen=True)
-class TestSet:
+class ShownSet:
     """The test images a page shows a checkpoint on, with what to call them."""
 
     name: str
@@ -45,17 +45,17 @@ class TestSet:
         return f"digit {label}" if self.is_digits else self.classes[label]
 
 
-def test_set_name(info: CheckpointInfo) -> str:
+def shown_set_name(info: CheckpointInfo) -> str:
     """The data a checkpoint is shown on: Fashion-MNIST for its models, else the mnist-5k digits
     (always on this machine; a full-MNIST model is shown the same digits)."""
     return "fashion-mnist" if info.dataset.get("name") == "fashion-mnist" else "mnist-5k"
 
 
 @st.cache_data(show_spinner="Loading the test set…", max_entries=4)
-def test_set(name: str) -> TestSet:
+def shown_set(name: str) -> ShownSet:
     data = load_dataset(name)
     test = data.test.sample(MAX_TEST_ITEMS)
-    return TestSet(name, test.images, test.labels.numpy(), data.info.classes)
+    return ShownSet(name, test.images, test.labels.numpy(), data.info.classes)
 
 
 @st.cache_data(show_spinner="Encoding the test set…", max_entries=16)
@@ -63,7 +63,7 @@ def encoded_test_set(path: str, modified: float, dataset: str) -> np.ndarray:
     """Posterior means of a test set for one checkpoint version."""
     model = cached_model(path, modified)
     assert isinstance(model, VAE)
-    return encode(model, test_set(dataset).images).numpy()
+    return encode(model, shown_set(dataset).images).numpy()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -77,7 +77,7 @@ def projected(
 
 
 def latent_map(
-    coords: np.ndarray, data: TestSet, title: str, grid: np.ndarray | None = None
+    coords: np.ndarray, data: ShownSet, title: str, grid: np.ndarray | None = None
 ) -> go.Figure:
     """WebGL scatter coloured by class, hover shows class and index; an optional invisible grid
     of points lets a click on empty space select a location too."""

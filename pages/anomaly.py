@@ -123,7 +123,7 @@ st.caption(
 )
 
 files = st.file_uploader(
-    "Digit images (PNG or JPEG)",
+    f"{data.noun.capitalize()} images (PNG or JPEG)",
     type=["png", "jpg", "jpeg"],
     accept_multiple_files=True,
     key="a_files",
@@ -202,7 +202,7 @@ if results:
     )
     st.download_button("Results as CSV", csv, "anomaly-results.csv", "text/csv", key="a_csv")
 elif not inputs:
-    st.info("Upload one or more digit photos or scans, or pick a built-in example.")
+    st.info(f"Upload one or more {data.noun} photos or scans, or pick a built-in example.")
 
 st.divider()
 st.subheader("Evaluate the detector")

@@ -36,7 +36,8 @@ def main() -> None:
     args = parser.parse_args()
     n, k = (100, 5) if args.smoke else (args.n, args.k)
     print(f"torch {torch.__version__}; {n} samples per model, k = {k}, seed 0")
-    classifier = load_checkpoint(ROOT / "checkpoints" / "classifier").model
+    measure = load_checkpoint(ROOT / "checkpoints" / "classifier")
+    classifier = measure.model
     data = load_dataset("mnist-5k")
     _, real = predict(classifier, subset(data.train.images, n))
     _, test = predict(classifier, subset(data.test.images, n))
@@ -45,9 +46,7 @@ def main() -> None:
     print(f"{'real data':<10}{floor:>22.2f}   ({n} training digits vs {len(test)} test digits)")
     figures = {}
     for name in SHIPPED:
-        report = checkpoint_report(
-            load_checkpoint(ROOT / "checkpoints" / name), classifier, n=n, k=k
-        )
+        report = checkpoint_report(load_checkpoint(ROOT / "checkpoints" / name), measure, n=n, k=k)
         figures[name] = {row[0]: row[1] for row in report.rows}
         cells = (figures[name].get(c) for c in COLUMNS)
         print(f"{name:<10}" + "".join(f"{'-' if v is None else f'{v:.2f}':>22}" for v in cells))

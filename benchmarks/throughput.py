@@ -40,7 +40,7 @@ from gen_core.checkpoints import load_checkpoint
 from gen_core.data import Dataset, load_dataset, to_unit
 from gen_core.device import describe_device, resolve_device, seed_everything
 from gen_core.models import build_model
-from gen_core.report import DIGIT_DATASETS, sample_quality
+from gen_core.report import CLASSIFIERS, sample_quality
 from gen_core.training import GANTrainConfig, Trainer, VAETrainConfig, make_trainer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,8 +156,8 @@ def dcgan(
     if compile_too:
         compiled_rate(trainer, epochs, rates["gen_core"])
 
-    if data.info.name in DIGIT_DATASETS:
-        classifier = load_checkpoint(ROOT / "checkpoints" / "classifier").model
+    if data.info.name in CLASSIFIERS:
+        classifier = load_checkpoint(ROOT / "checkpoints" / CLASSIFIERS[data.info.name]).model
         quality = sample_quality(ours.model, classifier, data.test)
         print(f"   after {epochs} epochs ({wall:.1f} s): "
               + ", ".join(f"{name} {value:.2f}" for name, value, _ in quality.rows))  # fmt: skip

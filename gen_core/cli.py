@@ -26,7 +26,7 @@ from gen_core.events import STOP_FILE, Event, RunLog
 from gen_core.images import save_grid
 from gen_core.models import MODELS, GenerativeModel, build_model
 from gen_core.options import add_options, build
-from gen_core.report import checkpoint_report
+from gen_core.report import CLASSIFIERS, checkpoint_report
 from gen_core.training import config_for, make_trainer
 
 
@@ -67,8 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         "report", help="measure a checkpoint: classifier FID, class coverage, VAE likelihood"
     )
     reporter.add_argument("checkpoint", help="checkpoint stem to measure, e.g. checkpoints/vae")
-    reporter.add_argument("--classifier", default="checkpoints/classifier",
-                          help="the digit classifier that measures samples")  # fmt: skip
+    reporter.add_argument("--classifier", help="the classifier that measures samples "
+                          "(default: the shipped one for the checkpoint's dataset)")  # fmt: skip
     reporter.add_argument("-n", type=int, default=1000, help="samples for the sample figures")
     reporter.add_argument("-k", type=int, default=100, help="importance samples per test image")
     reporter.add_argument("--seed", type=int, default=0, help="seed of samples and subsets")
@@ -289,7 +289,9 @@ def classifier_command(args: argparse.Namespace) -> int:
 
 def report_command(args: argparse.Namespace) -> int:
     checkpoint = ckpt.load_checkpoint(args.checkpoint)
-    classifier = ckpt.load_checkpoint(args.classifier).model
+    stem = CLASSIFIERS.get(checkpoint.info.dataset.get("name", "mnist-5k"))
+    path = args.classifier or (Path("checkpoints") / stem if stem else None)
+    classifier = ckpt.load_checkpoint(path) if path else None
     report = checkpoint_report(checkpoint, classifier, n=args.n, k=args.k, seed=args.seed)
     print(f"{checkpoint.info.path} ({checkpoint.info.model}, step {checkpoint.info.step})")
     for name, value, meaning in report.rows:

@@ -25,8 +25,11 @@ from gen_core.metrics import (
 from gen_core.models import VAE, GenerativeModel
 
 Progress = Callable[[float, str], None]
-CONFIDENT = 0.9  # a sample "reads as a digit" when the classifier gives one class this much
-DIGIT_DATASETS = ("mnist", "mnist-5k")  # what the shipped classifier can measure
+CONFIDENT = 0.9  # a sample "reads as a class" when the classifier gives one class this much
+# The shipped classifier (a checkpoint stem in checkpoints/) that measures each dataset's
+# samples: one per set of classes, so the two digit sets share one.
+CLASSIFIERS = {"mnist": "classifier", "mnist-5k": "classifier",
+               "fashion-mnist": "classifier-fashion-mnist"}  # fmt: skip
 
 
 @dataclass
@@ -58,7 +61,7 @@ def sample_quality(
     report = Report(histogram=hist.tolist())
     report.add("classifier FID", frechet_distance(feats, test_feats),
                f"{n} samples vs {min(n, len(test))} test images; 0 = same feature statistics")  # fmt: skip
-    report.add("class entropy (nats)", entropy(hist), "ln 10 = 2.303: every digit equally often")
+    report.add("class entropy (nats)", entropy(hist), "ln 10 = 2.303: every class equally often")
     report.add("classifier score", classifier_score(probs), "Inception-Score analogue: 10 at best")
     report.add("confident samples", float((probs.max(1).values > CONFIDENT).float().mean()),
                f"share the classifier puts in one class with > {CONFIDENT:.0%}")  # fmt: skip
@@ -102,14 +105,21 @@ def model_report(
     return report
 
 
+def measures(classifier: Checkpoint, dataset: str) -> bool:
+    """Whether a classifier checkpoint knows the classes of ``dataset`` (trained on the same set)."""
+    trained_on = classifier.info.dataset.get("name")
+    return CLASSIFIERS.get(str(trained_on)) == CLASSIFIERS.get(dataset) is not None
+
+
 def checkpoint_report(
-    checkpoint: Checkpoint, classifier: Classifier | None, **kwargs: object
+    checkpoint: Checkpoint, classifier: Checkpoint | None, **kwargs: object
 ) -> Report:
-    """:func:`model_report` on the test images of the data the checkpoint was trained on."""
+    """:func:`model_report` on the test images of the data the checkpoint was trained on; the
+    sample figures only with a classifier of that data's classes."""
     info = checkpoint.info
     name = info.dataset.get("name", "mnist-5k")
     test = only_classes(load_dataset(name).test, str(info.train.get("classes", "")))
-    usable = classifier if name in DIGIT_DATASETS else None
+    usable = classifier.model if classifier and measures(classifier, name) else None
     report = model_report(checkpoint.model, test, usable, **kwargs)  # type: ignore[arg-type]
     report.notes.append(f"measured on {len(test)} {name} test images")
     return report

@@ -14,9 +14,10 @@ from ui.common import page
 page("Model report")
 st.title("Model report")
 st.markdown(
-    "Sample quality measured with the project's own digit classifier (Inception weights are "
-    "not available offline, and for MNIST a domain classifier is the advised feature "
-    "extractor): **classifier FID** between samples and test digits, the **class entropy** "
+    "Sample quality measured with the project's own classifiers, one for digits and one for "
+    "Fashion-MNIST (Inception weights are not available offline, and for MNIST a domain "
+    "classifier is the advised feature extractor): **classifier FID** between samples and "
+    "test images, the **class entropy** "
     "of samples (mode coverage), the **classifier score** (the Inception Score's analogue), "
     "and for VAEs the **test likelihood** in nats per image."
 )
@@ -44,7 +45,8 @@ def measure(info: CheckpointInfo, model: object, bar: st.delta_generator.DeltaGe
     where = f"{label(info)}: "
     try:
         report = checkpoint_report(
-            Checkpoint(model, info), classifier(), n=n, k=k, seed=seed,  # type: ignore[arg-type]
+            Checkpoint(model, info), classifier(info.dataset.get("name", "mnist-5k")),  # type: ignore[arg-type]
+            n=n, k=k, seed=seed,
             progress=lambda f, text: bar.progress(f, text=where + text),
         )  # fmt: skip
     except (DatasetUnavailable, ValueError) as err:

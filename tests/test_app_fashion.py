@@ -61,3 +61,12 @@ def test_a_fashion_mnist_vae_is_shown_clothes_and_evaluated_against_digits():
     table = next(d.value for d in at.dataframe if "task" in d.value)
     assert table.loc[table["task"] == "Fashion-MNIST vs MNIST", "AUROC"].item() > 0.7
     assert not any("Nalisnick" in w.value for w in at.warning)
+
+    report = open_page("pages/report.py")
+    report.sidebar.selectbox[0].set_value(str(stem)).run()
+    report.select_slider(key="r_n").set_value(250)
+    report.select_slider(key="r_k").set_value(10).run()
+    report.button(key="measure").click().run()
+    rows = report.table[0].value
+    assert "classifier FID" in set(rows["figure"])  # measured by the Fashion-MNIST classifier
+    assert any("10000 fashion-mnist test images" in c.value for c in report.caption)

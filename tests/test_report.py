@@ -8,20 +8,26 @@ import torch
 
 from gen_core.checkpoints import Checkpoint, load_checkpoint
 from gen_core.classifier import accuracy
-from gen_core.data import subset
+from gen_core.data import DatasetUnavailable, load_dataset, subset
 from gen_core.models import build_model
-from gen_core.report import checkpoint_report, model_report, sample_quality
+from gen_core.report import CLASSIFIERS, checkpoint_report, measures, model_report, sample_quality
 
-from .conftest import ROOT
+from .conftest import ROOT, require_datasets
 
 
 @pytest.fixture(scope="module")
-def classifier():
-    return load_checkpoint(ROOT / "checkpoints" / "classifier").model
+def digit_classifier():
+    return load_checkpoint(ROOT / "checkpoints" / "classifier")
 
 
-def test_gan_report_has_sample_figures_and_a_histogram(classifier):
-    report = checkpoint_report(load_checkpoint(ROOT / "checkpoints" / "dcgan"), classifier, n=300)
+@pytest.fixture(scope="module")
+def classifier(digit_classifier):
+    return digit_classifier.model
+
+
+def test_gan_report_has_sample_figures_and_a_histogram(digit_classifier):
+    dcgan = load_checkpoint(ROOT / "checkpoints" / "dcgan")
+    report = checkpoint_report(dcgan, digit_classifier, n=300)
     names = [row[0] for row in report.rows]
     assert names == [
         "classifier FID",
@@ -69,12 +75,30 @@ def test_a_one_class_run_is_measured_on_its_class_and_no_classifier_is_explained
     assert "100 mnist-5k test images" in report.notes[-1]  # the 3s of the test split only
 
 
-def test_non_digit_data_gets_no_digit_classifier_figures(monkeypatch, mnist5k, classifier):
+def test_each_dataset_is_measured_by_the_classifier_of_its_own_classes(monkeypatch, mnist5k,
+                                                                       digit_classifier):  # fmt: skip
     monkeypatch.setattr("gen_core.report.load_dataset", lambda name: mnist5k)
     shipped = load_checkpoint(ROOT / "checkpoints" / "dcgan")
     fashion = with_info(shipped, dataset={"name": "fashion-mnist"})
-    assert checkpoint_report(fashion, classifier).rows == []
-    assert checkpoint_report(shipped, classifier, n=100).rows[0][0] == "classifier FID"
+    clothes = load_checkpoint(ROOT / "checkpoints" / CLASSIFIERS["fashion-mnist"])
+    assert measures(digit_classifier, "mnist") and not measures(digit_classifier, "fashion-mnist")
+    assert checkpoint_report(fashion, digit_classifier).rows == []
+    assert checkpoint_report(shipped, clothes).rows == []
+    assert checkpoint_report(fashion, clothes, n=100).rows[0][0] == "classifier FID"
+    assert checkpoint_report(shipped, digit_classifier, n=100).rows[0][0] == "classifier FID"
+
+
+def test_the_shipped_fashion_classifier_reaches_its_recorded_accuracy():
+    try:
+        test = load_dataset("fashion-mnist").test
+    except DatasetUnavailable:
+        if require_datasets():
+            raise
+        pytest.skip("Debian package dataset-fashion-mnist not installed")
+    loaded = load_checkpoint(ROOT / "checkpoints" / CLASSIFIERS["fashion-mnist"])
+    recorded = loaded.info.train["test_accuracy"]
+    assert recorded >= 0.89 and loaded.info.dataset["name"] == "fashion-mnist"
+    assert accuracy(loaded.model, test) == pytest.approx(recorded, abs=1e-9)
 
 
 def test_subset_draws_across_a_sorted_split(mnist5k):

@@ -10,14 +10,17 @@ from pathlib import Path
 import streamlit as st
 
 from gen_core.checkpoints import (
+    Checkpoint,
     CheckpointError,
     CheckpointInfo,
     files_of,
     list_checkpoints,
     load_checkpoint,
+    read_info,
 )
 from gen_core.classifier import Classifier
 from gen_core.models import GenerativeModel
+from gen_core.report import CLASSIFIERS
 from ui.common import RUNS, SHIPPED
 
 SHIPPED_ORDER = (
@@ -40,7 +43,7 @@ def available(families: Sequence[str] = ("gan", "vae")) -> list[CheckpointInfo]:
 
 def label(info: CheckpointInfo) -> str:
     if info.path.is_relative_to(SHIPPED):
-        return f"{info.model} (shipped)"
+        return f"{info.path.name} (shipped)"  # the file's stem: two shipped classifiers
     return f"{info.path.parent.name} · {info.model} · step {info.step}"
 
 
@@ -90,13 +93,17 @@ def load_model(info: CheckpointInfo) -> GenerativeModel | Classifier | None:
         return None
 
 
-def classifier() -> Classifier | None:
-    """The shipped digit classifier that measures samples; None (with a message) if unusable."""
-    path = SHIPPED / "classifier"
+def classifier(dataset: str) -> Checkpoint | None:
+    """The shipped classifier that measures samples of ``dataset``; None when the dataset has
+    none, or (with a message) when it cannot be loaded."""
+    stem = CLASSIFIERS.get(dataset)
+    if stem is None:
+        return None
+    path = SHIPPED / stem
     try:
-        return cached_model(str(path), version(path))  # type: ignore[return-value]
+        return Checkpoint(cached_model(str(path), version(path)), read_info(path))
     except (CheckpointError, OSError) as err:
-        st.error(f"The digit classifier that measures samples cannot be loaded: {err}")
+        st.error(f"The classifier that measures samples cannot be loaded: {err}")
         return None
 
 

@@ -15,13 +15,13 @@ from gen_core.classifier import Classifier, predict
 from gen_core.data import class_list
 from gen_core.events import RunFeed
 from gen_core.images import from_grid, to_gif
-from gen_core.report import DIGIT_DATASETS
 from gen_core.runs import RunManager, RunStatus
 from ui import formulas
 from ui.charts import class_bars, metric_chart
 from ui.checkpoints import classifier, download_button
 
 REFRESH_S = 1.0
+DIGITS = ("mnist", "mnist-5k")  # datasets whose GAN grids get the digit histogram and warnings
 BADGES = {
     "queued": "🕓 queued",
     "running": "🏃 running",
@@ -152,11 +152,12 @@ def grid_counts(path: str, modified: float, _classifier: Classifier) -> list[int
 def _grid_classes(feed: RunFeed) -> list[tuple[int, int, list[int]]]:
     """(step, epoch, class counts) of every sample grid of a GAN run on digits; else empty."""
     start = feed.start or {}
-    if start.get("family") != "gan" or start.get("dataset", {}).get("name") not in DIGIT_DATASETS:
+    if start.get("family") != "gan" or start.get("dataset", {}).get("name") not in DIGITS:
+        return []  # the warnings speak of digits; the histogram of clothes is left to the report
+    measure = classifier(start["dataset"]["name"])
+    if measure is None:
         return []
-    model = classifier()
-    if model is None:
-        return []
+    model = measure.model
     grids = [(s["step"], s["epoch"], feed.folder / s["path"]) for s in feed.samples]
     return [(step, epoch, grid_counts(str(p), p.stat().st_mtime, model))
             for step, epoch, p in grids if p.exists()]  # fmt: skip

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from gen_core.data import load_dataset
+from gen_core.data import DatasetUnavailable, load_dataset
 from gen_core.device import seed_everything
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +23,17 @@ def _offline_and_seeded(monkeypatch):
     """No test reaches for the network, and each starts from the same RNG state."""
     monkeypatch.setenv("GEN_CORE_OFFLINE", "1")
     seed_everything(0)
+
+
+@pytest.fixture(scope="session")
+def fashion():
+    """Debian's Fashion-MNIST; skipped where it is missing, unless CI requires it."""
+    try:
+        return load_dataset("fashion-mnist")
+    except DatasetUnavailable:
+        if require_datasets():
+            raise
+        pytest.skip("Debian package dataset-fashion-mnist not installed")
 
 
 def require_datasets() -> bool:

@@ -14,10 +14,9 @@ from gen_core.anomaly import (
     threshold,
 )
 from gen_core.checkpoints import load_checkpoint
-from gen_core.data import DatasetUnavailable, load_dataset
 from gen_core.preprocess import FASHION, MNIST, ImageRejected, framing_for, open_image, prepare
 
-from .conftest import ROOT, require_datasets
+from .conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -200,14 +199,9 @@ def test_squared_error_plus_neighbours_is_z_scored_on_normal_training_digits(vae
         score(vae, test.images[:2], "sq-error+knn")
 
 
-def test_a_photo_of_a_fashion_item_is_framed_as_fashion_mnist_framed_its_items():
+def test_a_photo_of_a_fashion_item_is_framed_as_fashion_mnist_framed_its_items(fashion):
     """Longest side 28 and centred by the box, not fit in 20x20 by mass as digits are."""
-    try:
-        test = load_dataset("fashion-mnist").test
-    except DatasetUnavailable:
-        if require_datasets():
-            raise
-        pytest.skip("Debian package dataset-fashion-mnist not installed")
+    test = fashion.test
     assert framing_for("fashion-mnist") is FASHION and framing_for("mnist-5k") is MNIST
     for item in test.images[:6, 0].numpy():
         photo = png(np.asarray(Image.fromarray(255 - item).resize((280, 280))))  # dark on white

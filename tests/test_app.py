@@ -57,6 +57,25 @@ def start(at: AppTest, model: str, steps: int) -> AppTest:
     return at
 
 
+def run_in_url(at: AppTest) -> str:
+    run_id = at.query_params["run"]
+    return run_id[0] if isinstance(run_id, list) else run_id
+
+
+def started_options(at: AppTest) -> dict:
+    """Press Start, stop the run at once, and return the options the form gave it."""
+    from gen_core.runs import RunManager
+    from ui.common import RUNS
+
+    at.button(key="start").click().run()
+    assert not at.exception
+    run_id = run_in_url(at)
+    manager = RunManager(RUNS)
+    options = manager.status(run_id).options
+    manager.stop(run_id)
+    return options
+
+
 def test_home_page_names_the_dataset_and_lists_the_shipped_checkpoints():
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
@@ -70,11 +89,7 @@ def test_home_page_names_the_dataset_and_lists_the_shipped_checkpoints():
 
 def test_a_tiny_run_starts_grows_its_charts_and_finishes(train_page):
     at = start(train_page, "dcgan", 120)
-    run_id = (
-        at.query_params["run"][0]
-        if isinstance(at.query_params["run"], list)
-        else at.query_params["run"]
-    )
+    run_id = run_in_url(at)
     assert run_id in header(at)
     rerun_until(at, lambda a: any("chart_losses" in c.proto.id for c in a.get("plotly_chart")))
     first = chart_points(at, "chart_losses")
@@ -96,8 +111,7 @@ def test_stopping_a_run_saves_a_checkpoint_that_other_pages_can_pick(train_page)
     rerun_until(at, lambda a: "stopped" in header(a))
     assert any("Checkpoint saved at step" in s.value for s in at.success)
     home = AppTest.from_file(APP, default_timeout=60).run()
-    run_id = at.query_params["run"]
-    run_id = run_id[0] if isinstance(run_id, list) else run_id
+    run_id = run_in_url(at)
     assert any(run_id in label for label in home.dataframe[0].value["checkpoint"])
 
 
@@ -215,8 +229,7 @@ def test_resume_a_shipped_checkpoint_for_one_more_epoch(train_page):
     at.button(key="resume").click().run()
     rerun_until(at, lambda a: "finished" in header(a) or "failed" in header(a))
     assert "finished" in header(at), [e.value for e in at.error]
-    run_id = at.query_params["run"]
-    run_id = run_id[0] if isinstance(run_id, list) else run_id
+    run_id = run_in_url(at)
     from gen_core.checkpoints import read_info
     from ui.common import RUNS
 
@@ -236,49 +249,30 @@ def test_the_train_page_launches_two_processes_through_torchrun(train_page):
     from gen_core.events import read_events
     from ui.common import RUNS
 
-    run_id = at.query_params["run"]
-    run_id = run_id[0] if isinstance(run_id, list) else run_id
+    run_id = run_in_url(at)
     events, _ = read_events(RUNS / run_id / "events.jsonl")
     assert len(events[-1]["replicas"]) == 2
 
 
 def test_advanced_settings_reach_the_run_and_intervals_count_every_process(train_page):
-    from gen_core.runs import RunManager
-    from ui.common import RUNS
-
     at = train_page
     at.button_group(key="t_model").set_value("vae").run()
     at.selectbox(key="t_dataset").set_value("mnist-5k")
     at.number_input(key="t_epochs").set_value(100)
     at.number_input(key="t_processes").set_value(2)
     at.number_input(key="t_shift").set_value(2)
-    at.button(key="start").click().run()
-    assert not at.exception
-    run_id = at.query_params["run"]
-    run_id = run_id[0] if isinstance(run_id, list) else run_id
-    manager = RunManager(RUNS)
-    options = manager.status(run_id).options
-    manager.stop(run_id)
+    options = started_options(at)
     # 100 epochs of 4,000 digits at 64 per process on 2 processes: 3,100 steps, ~60 grids
     assert options["augment_shift"] == 2 and options["compile"] is False
     assert options["sample_every"] == 3100 // 60 and options["log_every"] == 3100 // 400
 
 
 def test_training_on_chosen_classes_passes_them_and_sizes_the_intervals(train_page):
-    from gen_core.runs import RunManager
-    from ui.common import RUNS
-
     at = train_page
     at.button_group(key="t_model").set_value("vae").run()
     at.selectbox(key="t_dataset").set_value("mnist-5k")
     at.number_input(key="t_epochs").set_value(60)
     at.multiselect(key="t_classes").set_value([8, 3])
-    at.button(key="start").click().run()
-    assert not at.exception
-    run_id = at.query_params["run"]
-    run_id = run_id[0] if isinstance(run_id, list) else run_id
-    manager = RunManager(RUNS)
-    options = manager.status(run_id).options
-    manager.stop(run_id)
+    options = started_options(at)
     # 60 epochs of the 800 threes and eights at 64 per step: 720 steps, a grid every 12
     assert options["classes"] == "3,8" and options["sample_every"] == 720 // 60

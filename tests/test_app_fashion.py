@@ -3,27 +3,19 @@
 import json
 
 import numpy as np
-import pytest
 from PIL import Image
 
-from gen_core.data import DatasetUnavailable, load_dataset
 from gen_core.models import build_model
 from gen_core.training import VAETrainConfig, make_trainer
 
-from .conftest import open_page, require_datasets
+from .conftest import open_page
 from .test_anomaly import png
 
 
-def test_a_fashion_mnist_vae_is_shown_clothes_and_evaluated_against_digits():
+def test_a_fashion_mnist_vae_is_shown_clothes_and_evaluated_against_digits(fashion):
     """A model's pages use its own kind of images; digits are then its far-off anomalies."""
     from ui.common import RUNS
 
-    try:
-        fashion = load_dataset("fashion-mnist")
-    except DatasetUnavailable:
-        if require_datasets():
-            raise
-        pytest.skip("Debian package dataset-fashion-mnist not installed")
     stem = RUNS / "20000101-000004-vae-fashion" / "checkpoint"
     make_trainer(build_model("vae"), fashion.train.images, VAETrainConfig(steps=100, device="cpu"),
                  dataset_info={"name": "fashion-mnist"}, checkpoint_path=stem).run()  # fmt: skip

@@ -8,11 +8,11 @@ import torch
 
 from gen_core.checkpoints import Checkpoint, load_checkpoint
 from gen_core.classifier import accuracy
-from gen_core.data import DatasetUnavailable, load_dataset, subset
+from gen_core.data import subset
 from gen_core.models import build_model
 from gen_core.report import CLASSIFIERS, checkpoint_report, measures, model_report, sample_quality
 
-from .conftest import ROOT, require_datasets
+from .conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -88,13 +88,8 @@ def test_each_dataset_is_measured_by_the_classifier_of_its_own_classes(monkeypat
     assert checkpoint_report(shipped, digit_classifier, n=100).rows[0][0] == "classifier FID"
 
 
-def test_the_shipped_fashion_classifier_reaches_its_recorded_accuracy():
-    try:
-        test = load_dataset("fashion-mnist").test
-    except DatasetUnavailable:
-        if require_datasets():
-            raise
-        pytest.skip("Debian package dataset-fashion-mnist not installed")
+def test_the_shipped_fashion_classifier_reaches_its_recorded_accuracy(fashion):
+    test = fashion.test
     loaded = load_checkpoint(ROOT / "checkpoints" / CLASSIFIERS["fashion-mnist"])
     recorded = loaded.info.train["test_accuracy"]
     assert recorded >= 0.89 and loaded.info.dataset["name"] == "fashion-mnist"

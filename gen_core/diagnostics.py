@@ -67,7 +67,7 @@ def diverging(
 
 def vanishing_classes(
     grids: Sequence[tuple[int, int, Sequence[int]]], expected: int = 10, min_share: float = 0.05,
-    settle_epochs: int = 2,
+    settle_epochs: int = 2, names: Sequence[str] | None = None,
 ) -> Finding | None:  # fmt: skip
     """Mode collapse read from the class counts of successive sample grids, as (step, epoch, counts).
 
@@ -76,7 +76,8 @@ def vanishing_classes(
     earlier grids on average and is missing from the latest grid has vanished (a class with a
     5% share is missing from 64 samples by chance less than 4% of the time; a rare one that
     comes and goes is not flagged). Three or more grids that still show at most half the
-    ``expected`` classes mean the generator has collapsed onto few.
+    ``expected`` classes mean the generator has collapsed onto few. Classes are called by
+    ``names`` where given (clothes), else as digits.
     """
     settled = [(step, counts) for step, epoch, counts in grids if epoch >= settle_epochs]
     if not settled:
@@ -89,11 +90,13 @@ def vanishing_classes(
     vanished = sorted(seen - set(present))
     advice = "Try one-sided label smoothing, a lower learning rate for D, or wgan-gp."
     if vanished:
-        names = ", ".join(map(str, vanished))
+        several = len(vanished) > 1
+        noun = ("classes" if several else "class") if names else ("digits" if several else "digit")
+        which = ", ".join(names[c] if names else str(c) for c in vanished)
         return Finding(
             "classes-vanished",
-            f"Mode collapse: digit{'s' if len(vanished) > 1 else ''} {names} appeared in earlier "
-            f"samples but not in the latest grid (step {step}). {advice}",
+            f"Mode collapse: {noun} {which} appeared in earlier samples but not in the latest grid "
+            f"(step {step}). {advice}",
         )
     if len(settled) >= 3 and len(present) <= expected // 2:
         return Finding(

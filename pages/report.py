@@ -7,7 +7,7 @@ import streamlit as st
 from gen_core.checkpoints import Checkpoint, CheckpointInfo
 from gen_core.data import DatasetUnavailable
 from gen_core.report import Report, checkpoint_report
-from ui.charts import class_bars
+from ui.charts import class_bars, class_names
 from ui.checkpoints import available, classifier, label, load_model, pick_model, version
 from ui.common import page
 
@@ -64,7 +64,8 @@ def show(report: Report) -> None:
         left.caption(note)
     if report.histogram:
         what = "test images" if info.family == "classifier" else "samples"
-        right.plotly_chart(class_bars(report.histogram, f"Classes of the {what}"),
+        names = class_names(info.dataset.get("classes", []))
+        right.plotly_chart(class_bars(report.histogram, f"Classes of the {what}", names),
                            key="report_classes")  # fmt: skip
 
 

@@ -134,7 +134,7 @@ def test_a_failed_run_shows_its_reason_without_a_traceback(train_page):
     assert not at.exception
 
 
-def fake_run(root, run_id, model, options, step_rows, end="finished", grids=()):
+def fake_run(root, run_id, model, options, step_rows, end="finished", grids=(), dataset=None):
     """A run folder written by hand, as a finished run leaves it; ``grids``: (step, images)."""
     folder = root / run_id
     folder.mkdir(parents=True)
@@ -143,7 +143,7 @@ def fake_run(root, run_id, model, options, step_rows, end="finished", grids=()):
     )
     family = "gan" if "gan" in model else "vae"
     lines = [{"type": "start", "step": 0, "model": model, "family": family, "device": "CPU", "total_steps": 100,
-              "dataset": {"name": "mnist-5k"}, "parameters": 1}]  # fmt: skip
+              "dataset": dataset or {"name": "mnist-5k"}, "parameters": 1}]  # fmt: skip
     lines += [
         {
             "type": "step",

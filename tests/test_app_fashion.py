@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import torch
 from PIL import Image
 
 from gen_core.models import build_model
@@ -10,6 +11,7 @@ from gen_core.training import VAETrainConfig, make_trainer
 
 from .conftest import open_page
 from .test_anomaly import png
+from .test_app import fake_run
 
 
 def test_a_fashion_mnist_vae_is_shown_clothes_and_evaluated_against_digits(fashion):
@@ -62,3 +64,31 @@ def test_a_fashion_mnist_vae_is_shown_clothes_and_evaluated_against_digits(fashi
     rows = report.table[0].value
     assert "classifier FID" in set(rows["figure"])  # measured by the Fashion-MNIST classifier
     assert any("10000 fashion-mnist test images" in c.value for c in report.caption)
+
+
+def test_a_fashion_gan_run_gets_its_class_histogram_and_warnings_by_name(fashion):
+    from ui.common import RUNS
+
+    test = fashion.test
+    every_class = torch.cat(
+        [test.images[test.labels == c][:6] for c in range(10)] + [test.images[:4]]
+    )
+    trousers_and_bags = torch.cat([test.images[test.labels == c][:32] for c in (1, 8)])
+    grids = [(step, images.float() / 255) for step, images in
+             [(100, every_class), (200, every_class), (300, trousers_and_bags)]]  # fmt: skip
+    rows = [
+        {"step": 100 * i, "loss_d": 1.0, "loss_g": 1.0, "d_x": 0.6, "d_g_z": 0.4} for i in (1, 2, 3)
+    ]
+    info = {"name": "fashion-mnist", "classes": list(fashion.info.classes)}
+    run = fake_run(RUNS, "20000101-000005-dcgan-fash", "dcgan", {}, rows, grids=grids, dataset=info)
+    at = open_page("pages/train.py", run=run)
+    assert not at.exception
+    warning = next(w.value for w in at.warning if "Mode collapse" in w.value)
+    assert warning.startswith("Mode collapse: classes T-shirt/top, Pullover, Dress")
+    chart = json.loads(
+        next(c for c in at.get("plotly_chart") if "chart_classes" in c.proto.id).proto.spec
+    )
+    bars = dict(zip(chart["data"][0]["x"], chart["data"][0]["y"], strict=True))
+    assert bars["Trouser"] + bars["Bag"] > 0.8 and chart["layout"]["title"]["text"].startswith(
+        "Classes"
+    )

@@ -1,6 +1,6 @@
 """Chart helpers of the app: what each figure plots, on which axis."""
 
-from ui.charts import metric_chart, smooth
+from ui.charts import class_bars, class_names, metric_chart, smooth
 
 
 def test_a_small_term_gets_the_right_axis_and_says_so():
@@ -15,3 +15,12 @@ def test_a_small_term_gets_the_right_axis_and_says_so():
 def test_smoothing_is_an_exponential_moving_average_that_skips_gaps():
     assert smooth([1.0, None, 3.0], 0.5) == [1.0, None, 2.0]
     assert smooth([1.0, float("nan"), 3.0], 0.0) == [1.0, None, 3.0]
+
+
+def test_class_bars_name_clothes_and_number_digits():
+    assert class_names([str(c) for c in range(10)]) is None
+    assert class_names(["Bag", "Coat"]) == ["Bag", "Coat"]
+    named = class_bars([0.5, 0.5], "shares", ["Bag", "Coat"])
+    assert list(named.data[0].x) == ["Bag", "Coat"] and named.layout.xaxis.title.text == "class"
+    numbered = class_bars([0.5, 0.5], "shares")
+    assert list(numbered.data[0].x) == ["0", "1"]

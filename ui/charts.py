@@ -73,15 +73,26 @@ def compare_chart(
     return _layout(fig, LABELS.get(key, key), 380)
 
 
-def class_bars(shares: Sequence[float], title: str, height: int = 260) -> go.Figure:
-    """Share of samples per class, with the even share (1 / classes) as a dotted line."""
-    fig = go.Figure(go.Bar(x=[str(c) for c in range(len(shares))], y=list(shares)))
+def class_names(classes: Sequence[str]) -> list[str] | None:
+    """Names for a dataset's classes in charts and warnings: its own (clothes), or None for
+    classes that are just their numbers (digits)."""
+    names = list(classes)
+    return None if names == [str(c) for c in range(len(names))] else names
+
+
+def class_bars(
+    shares: Sequence[float], title: str, names: Sequence[str] | None = None, height: int = 260
+) -> go.Figure:
+    """Share of samples per class, with the even share (1 / classes) as a dotted line; bars are
+    named by ``names`` (clothes) or numbered (digits)."""
+    labels = list(names) if names else [str(c) for c in range(len(shares))]
+    fig = go.Figure(go.Bar(x=labels, y=list(shares)))
     fig.add_hline(y=1 / len(shares), line_dash="dot", annotation_text="even<br>share",
                   annotation_position="right")  # fmt: skip
     fig = _layout(fig, title, height)
-    fig.update_layout(xaxis_title="class (digit)", yaxis_title="share", showlegend=False,
-                      margin={"r": 50})  # fmt: skip
-    fig.update_xaxes(type="category")  # every digit labelled, not a numeric axis
+    fig.update_layout(xaxis_title="class" if names else "class (digit)", yaxis_title="share",
+                      showlegend=False, margin={"r": 50})  # fmt: skip
+    fig.update_xaxes(type="category")  # every class labelled, not a numeric axis
     return fig
 
 

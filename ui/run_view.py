@@ -17,11 +17,10 @@ from gen_core.events import RunFeed
 from gen_core.images import from_grid, to_gif
 from gen_core.runs import RunManager, RunStatus
 from ui import formulas
-from ui.charts import class_bars, metric_chart
+from ui.charts import class_bars, class_names, metric_chart
 from ui.checkpoints import classifier, download_button
 
 REFRESH_S = 1.0
-DIGITS = ("mnist", "mnist-5k")  # datasets whose GAN grids get the digit histogram and warnings
 BADGES = {
     "queued": "🕓 queued",
     "running": "🏃 running",
@@ -70,7 +69,8 @@ def _live(manager: RunManager, run_id: str, shown_status: str) -> None:
     grids = _grid_classes(feed)
     findings = diagnostics.check(feed.steps)
     if grids:
-        findings.append(diagnostics.vanishing_classes(grids, expected=_expected_classes(feed)))
+        findings.append(diagnostics.vanishing_classes(grids, expected=_expected_classes(feed),
+                                                      names=_class_names(feed)))  # fmt: skip
     for finding in filter(None, findings):
         st.warning(finding.message, icon="⚠️")
     charts, samples = st.columns([3, 2])
@@ -152,15 +152,19 @@ def grid_counts(path: str, modified: float, _classifier: Classifier) -> list[int
 def _grid_classes(feed: RunFeed) -> list[tuple[int, int, list[int]]]:
     """(step, epoch, class counts) of every sample grid of a GAN run on digits; else empty."""
     start = feed.start or {}
-    if start.get("family") != "gan" or start.get("dataset", {}).get("name") not in DIGITS:
-        return []  # the warnings speak of digits; the histogram of clothes is left to the report
-    measure = classifier(start["dataset"]["name"])
+    if start.get("family") != "gan":
+        return []
+    measure = classifier(start.get("dataset", {}).get("name", ""))
     if measure is None:
         return []
     model = measure.model
     grids = [(s["step"], s["epoch"], feed.folder / s["path"]) for s in feed.samples]
     return [(step, epoch, grid_counts(str(p), p.stat().st_mtime, model))
             for step, epoch, p in grids if p.exists()]  # fmt: skip
+
+
+def _class_names(feed: RunFeed) -> list[str] | None:
+    return class_names((feed.start or {}).get("dataset", {}).get("classes", []))
 
 
 def _expected_classes(feed: RunFeed) -> int:
@@ -196,10 +200,13 @@ def _samples(feed: RunFeed, counts: dict[int, list[int]]) -> None:
     if chosen in counts:
         shown = counts[chosen]
         shares = [c / max(sum(shown), 1) for c in shown]
-        st.plotly_chart(class_bars(shares, f"Digits in these samples (step {chosen})"),
+        names = _class_names(feed)
+        what = "Classes" if names else "Digits"
+        st.plotly_chart(class_bars(shares, f"{what} in these samples (step {chosen})", names),
                         key="chart_classes")  # fmt: skip
-        st.caption("As read by the project's digit classifier. An even spread means every digit "
-                   "is generated; a digit that drops out is a sign of mode collapse.")  # fmt: skip
+        st.caption(f"As read by the project's {'clothes' if names else 'digit'} classifier. An "
+                   "even spread means every class is generated; one that drops out is a sign of "
+                   "mode collapse.")  # fmt: skip
     if len(feed.samples) > 1 and st.button("Make a GIF of all grids", key="make_gif"):
         frames = [
             Image.open(feed.folder / s["path"])

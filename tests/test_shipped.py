@@ -5,6 +5,7 @@ import torch
 
 from gen_core.checkpoints import list_checkpoints, load_checkpoint
 from gen_core.losses import elbo_parts
+from gen_core.report import CLASSIFIERS
 
 from .conftest import ROOT
 
@@ -13,10 +14,14 @@ SHIPPED = ROOT / "checkpoints"
 
 def test_every_model_is_shipped_small_and_without_optimizer_state():
     infos = {i.name: i for i in list_checkpoints(SHIPPED)}
-    assert set(infos) == {"fcgan", "dcgan", "vae", "conv-vae", "classifier"}
-    for info in infos.values():
+    classifiers = {stem: dataset for dataset, stem in CLASSIFIERS.items()}  # one per set of classes
+    assert set(infos) == {"fcgan", "dcgan", "vae", "conv-vae", *classifiers}
+    for name, info in infos.items():
         assert info.size_bytes() < 6_000_000 and not info.has_training_state
-        assert info.dataset["name"] == "mnist-5k" and (info.history or info.model == "classifier")
+        if name in classifiers:
+            assert CLASSIFIERS[info.dataset["name"]] == name and info.model == "classifier"
+        else:
+            assert info.dataset["name"] == "mnist-5k" and info.history
 
 
 @pytest.mark.parametrize("name", ["fcgan", "dcgan"])

@@ -26,7 +26,7 @@ def d_loss(
     """
     if kind == "wgan-gp":
         return fake_logits.mean() - real_logits.mean()
-    _check(kind)
+    check_loss(kind)
     real_target = torch.full_like(real_logits, 1.0 - label_smoothing)
     return (
         F.binary_cross_entropy_with_logits(real_logits, real_target)
@@ -40,7 +40,7 @@ def g_loss(fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
     minimax: minimise E log(1 - D(G(z))), which saturates when D wins;
     non-saturating: L_G = -E log D(G(z)); wgan-gp: L_G = -E C(G(z)).
     """
-    _check(kind)
+    check_loss(kind)
     if kind == "minimax":
         return -F.softplus(fake_logits).mean()
     if kind == "non-saturating":
@@ -58,7 +58,8 @@ def gradient_penalty(
     return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
 
-def _check(kind: str) -> None:
+def check_loss(kind: str) -> None:
+    """Refuse a GAN loss name this module does not know, listing the ones it does."""
     if kind not in GAN_LOSSES:
         raise ValueError(f"unknown GAN loss {kind!r}; choose one of {', '.join(GAN_LOSSES)}")
 

@@ -107,8 +107,10 @@ def model_report(
 
 def measures(classifier: Checkpoint, dataset: str) -> bool:
     """Whether a classifier checkpoint knows the classes of ``dataset`` (trained on the same set)."""
-    trained_on = classifier.info.dataset.get("name")
-    return CLASSIFIERS.get(str(trained_on)) == CLASSIFIERS.get(dataset) is not None
+    wanted = CLASSIFIERS.get(dataset)
+    return (
+        wanted is not None and CLASSIFIERS.get(str(classifier.info.dataset.get("name"))) == wanted
+    )
 
 
 def checkpoint_report(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gen_core.data import class_list
-from gen_core.losses import GAN_LOSSES
+from gen_core.losses import check_loss
 
 
 def _require(ok: bool, message: str) -> None:
@@ -53,8 +53,7 @@ class GANTrainConfig(TrainConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _require(self.loss in GAN_LOSSES,
-                 f"unknown GAN loss {self.loss!r}; choose one of {', '.join(GAN_LOSSES)}")  # fmt: skip
+        check_loss(self.loss)
         _require(self.lr_g > 0 and self.lr_d > 0, "learning rates must be above 0")
         _require(0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "Adam betas are in [0, 1)")
         _require(0 <= self.label_smoothing < 0.5,

@@ -3,8 +3,9 @@
 MNIST digits are white on black, size-normalised to fit 20x20 with their aspect kept, and
 centred by centre of mass in a 28x28 frame (LeCun et al., 1998). Fashion-MNIST items were
 trimmed, resized so the longest side is 28 and centred in the frame (Xiao et al., 2017).
-Uploads are made the same way as the model's data. Files are opened only from an allow-list of formats, with Pillow's decompression-bomb
-limit lowered, and every refusal is an :class:`ImageRejected` with a message for a person.
+Uploads are made the same way as the model's data. Files are opened only from an allow-list
+of formats, with Pillow's decompression-bomb limit lowered, and every refusal is an
+:class:`ImageRejected` with a message for a person.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from gen_core.device import resolve_device
 from gen_core.events import RunFeed
 from gen_core.models import MODELS
 from ui import formulas
-from ui.charts import LABELS, compare_chart
+from ui.charts import LABELS, class_names, compare_chart
 from ui.checkpoints import picker
 from ui.common import dataset_info, page, run_manager
 from ui.run_view import show_run
@@ -80,7 +80,8 @@ def run_options(model: str, family: str) -> dict:
             "Latent size", 2, 64, 2 if model == "vae" else 16, key=f"t_latent_{model}"
         )
     data = dataset_info(opts["dataset"])
-    names = tuple(map(str, range(10))) if isinstance(data, str) else data.classes
+    classes = tuple(map(str, range(10))) if isinstance(data, str) else data.classes
+    names = class_names(classes)  # None for digits, which are numbered
     with st.expander("Advanced"):
         a1, a2 = st.columns(2)
         opts["steps"] = a1.number_input(
@@ -106,15 +107,15 @@ def run_options(model: str, family: str) -> dict:
                 help=f"Each process trains on its own shard of every epoch, {'one GPU each' if gpus > 1 else 'on the CPU (a demo: it shares the cores)'}; the batch size is per process.",
             )  # fmt: skip
         only = st.multiselect(
-            "Train on these classes only", range(len(names)), key="t_classes", placeholder="all classes",
-            format_func=lambda c: names[c] if names[c] != str(c) else f"digit {c}",
+            "Train on these classes only", range(len(classes)), key="t_classes", placeholder="all classes",
+            format_func=lambda c: names[c] if names else f"digit {c}",
             help="A VAE that sees one digit learns what that digit looks like: the Anomaly page "
             "then scores the other digits as anomalies.",
         )  # fmt: skip
     if only:
         opts["classes"] = ",".join(map(str, sorted(only)))
     train_size = 4000 if isinstance(data, str) else data.train_size
-    train_size = train_size * len(only) // len(names) if only else train_size
+    train_size = train_size * len(only) // len(classes) if only else train_size
     per_step = opts["batch_size"] * opts.get("processes", 1) * opts.get("d_steps", 1)
     return opts | intervals(opts["steps"] or opts["epochs"] * (train_size // per_step))
 

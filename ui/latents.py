@@ -15,6 +15,7 @@ from gen_core.checkpoints import CheckpointInfo
 from gen_core.data import load_dataset
 from gen_core.latent import encode, project
 from gen_core.models import VAE
+from ui.charts import class_names
 from ui.checkpoints import cached_model
 from ui.common import RUNS
 
@@ -34,7 +35,7 @@ class ShownSet:
 
     @property
     def is_digits(self) -> bool:
-        return self.classes == tuple(map(str, range(10)))
+        return class_names(self.classes) is None
 
     @property
     def noun(self) -> str:

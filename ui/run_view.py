@@ -1,4 +1,4 @@
-"""The live view of one run: status, progress, metric charts, sample grids and the digits in
+"""The live view of one run: status, progress, metric charts, sample grids and the classes in
 them (mode collapse, for GANs); redrawn as it learns."""
 
 from __future__ import annotations
@@ -144,13 +144,14 @@ def _charts(feed: RunFeed) -> None:
 
 @st.cache_data(max_entries=5000, show_spinner=False)
 def grid_counts(path: str, modified: float, _classifier: Classifier) -> list[int]:
-    """How many of a saved grid's samples the digit classifier reads as each digit."""
+    """How many of a saved grid's samples the classifier reads as each class."""
     probs, _ = predict(_classifier, from_grid(Image.open(path)))
     return torch.bincount(probs.argmax(1), minlength=10).tolist()
 
 
 def _grid_classes(feed: RunFeed) -> list[tuple[int, int, list[int]]]:
-    """(step, epoch, class counts) of every sample grid of a GAN run on digits; else empty."""
+    """(step, epoch, class counts) of every sample grid of a GAN run whose data has a shipped
+    classifier; else empty."""
     start = feed.start or {}
     if start.get("family") != "gan":
         return []

@@ -1,5 +1,4 @@
-import sys
-
 from gen_core.cli import main
+from gen_core.distributed import exit_process
 
-sys.exit(main())
+exit_process(main())

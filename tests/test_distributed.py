@@ -95,3 +95,15 @@ def test_the_run_manager_launches_torchrun_for_several_processes(tmp_path):
     assert status.status == "finished", status.reason
     events, _ = read_events(status.path / "events.jsonl")
     assert len(events[-1]["replicas"]) == 2
+
+
+@pytest.mark.parametrize(("world", "shutdown"), [("1", True), ("2", False)])
+def test_a_rank_exits_with_its_code_and_output_but_without_interpreter_shutdown(world, shutdown):
+    script = (
+        "import atexit\nfrom gen_core.distributed import exit_process\n"
+        "atexit.register(print, 'shutdown')\nprint('kept')\nexit_process(3)\n"
+    )
+    env = {**os.environ, "WORLD_SIZE": world, "PYTHONUNBUFFERED": ""}  # buffered: flush or lose
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert proc.returncode == 3
+    assert proc.stdout.split() == (["kept", "shutdown"] if shutdown else ["kept"])

@@ -40,7 +40,7 @@ from gen_core.checkpoints import load_checkpoint
 from gen_core.data import Dataset, load_dataset, to_unit
 from gen_core.device import describe_device, resolve_device, seed_everything
 from gen_core.models import build_model
-from gen_core.report import CLASSIFIERS, sample_quality
+from gen_core.report import classifier_path, sample_quality
 from gen_core.training import GANTrainConfig, Trainer, VAETrainConfig, make_trainer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,8 +156,9 @@ def dcgan(
     if compile_too:
         compiled_rate(trainer, epochs, rates["gen_core"])
 
-    if data.info.name in CLASSIFIERS:
-        classifier = load_checkpoint(ROOT / "checkpoints" / CLASSIFIERS[data.info.name]).model
+    path = classifier_path(data.info.name, ROOT / "checkpoints")
+    if path:
+        classifier = load_checkpoint(path).model
         quality = sample_quality(ours.model, classifier, data.test)
         print(f"   after {epochs} epochs ({wall:.1f} s): "
               + ", ".join(f"{name} {value:.2f}" for name, value, _ in quality.rows))  # fmt: skip

@@ -26,7 +26,7 @@ from gen_core.events import STOP_FILE, Event, RunLog
 from gen_core.images import save_grid
 from gen_core.models import MODELS, GenerativeModel, build_model
 from gen_core.options import add_options, build
-from gen_core.report import CLASSIFIERS, checkpoint_report
+from gen_core.report import checkpoint_report, classifier_path
 from gen_core.training import config_for, make_trainer
 
 
@@ -289,8 +289,8 @@ def classifier_command(args: argparse.Namespace) -> int:
 
 def report_command(args: argparse.Namespace) -> int:
     checkpoint = ckpt.load_checkpoint(args.checkpoint)
-    stem = CLASSIFIERS.get(checkpoint.info.dataset.get("name", "mnist-5k"))
-    path = args.classifier or (Path("checkpoints") / stem if stem else None)
+    dataset = checkpoint.info.dataset.get("name", "mnist-5k")
+    path = args.classifier or classifier_path(dataset, Path("checkpoints"))
     classifier = ckpt.load_checkpoint(path) if path else None
     report = checkpoint_report(checkpoint, classifier, n=args.n, k=args.k, seed=args.seed)
     print(f"{checkpoint.info.path} ({checkpoint.info.model}, step {checkpoint.info.step})")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 
@@ -30,6 +31,12 @@ CONFIDENT = 0.9  # a sample "reads as a class" when the classifier gives one cla
 # samples: one per set of classes, so the two digit sets share one.
 CLASSIFIERS = {"mnist": "classifier", "mnist-5k": "classifier",
                "fashion-mnist": "classifier-fashion-mnist"}  # fmt: skip
+
+
+def classifier_path(dataset: str, folder: Path) -> Path | None:
+    """Where the shipped classifier of ``dataset``'s classes lies in ``folder``; None: it has none."""
+    stem = CLASSIFIERS.get(dataset)
+    return folder / stem if stem else None
 
 
 @dataclass

@@ -10,7 +10,13 @@ from gen_core.checkpoints import Checkpoint, load_checkpoint
 from gen_core.classifier import accuracy
 from gen_core.data import subset
 from gen_core.models import build_model
-from gen_core.report import CLASSIFIERS, checkpoint_report, measures, model_report, sample_quality
+from gen_core.report import (
+    checkpoint_report,
+    classifier_path,
+    measures,
+    model_report,
+    sample_quality,
+)
 
 from .conftest import ROOT
 
@@ -80,7 +86,7 @@ def test_each_dataset_is_measured_by_the_classifier_of_its_own_classes(monkeypat
     monkeypatch.setattr("gen_core.report.load_dataset", lambda name: mnist5k)
     shipped = load_checkpoint(ROOT / "checkpoints" / "dcgan")
     fashion = with_info(shipped, dataset={"name": "fashion-mnist"})
-    clothes = load_checkpoint(ROOT / "checkpoints" / CLASSIFIERS["fashion-mnist"])
+    clothes = load_checkpoint(classifier_path("fashion-mnist", ROOT / "checkpoints"))
     assert measures(digit_classifier, "mnist") and not measures(digit_classifier, "fashion-mnist")
     assert checkpoint_report(fashion, digit_classifier).rows == []
     assert checkpoint_report(shipped, clothes).rows == []
@@ -90,7 +96,7 @@ def test_each_dataset_is_measured_by_the_classifier_of_its_own_classes(monkeypat
 
 def test_the_shipped_fashion_classifier_reaches_its_recorded_accuracy(fashion):
     test = fashion.test
-    loaded = load_checkpoint(ROOT / "checkpoints" / CLASSIFIERS["fashion-mnist"])
+    loaded = load_checkpoint(classifier_path("fashion-mnist", ROOT / "checkpoints"))
     recorded = loaded.info.train["test_accuracy"]
     assert recorded >= 0.89 and loaded.info.dataset["name"] == "fashion-mnist"
     assert accuracy(loaded.model, test) == pytest.approx(recorded, abs=1e-9)

@@ -4,8 +4,9 @@ import pytest
 import torch
 
 from gen_core.checkpoints import list_checkpoints, load_checkpoint
+from gen_core.data import DATASETS
 from gen_core.losses import elbo_parts
-from gen_core.report import CLASSIFIERS
+from gen_core.report import CLASSIFIERS, classifier_path
 
 from .conftest import ROOT
 
@@ -22,6 +23,16 @@ def test_every_model_is_shipped_small_and_without_optimizer_state():
             assert CLASSIFIERS[info.dataset["name"]] == name and info.model == "classifier"
         else:
             assert info.dataset["name"] == "mnist-5k" and info.history
+
+
+def test_every_dataset_has_a_shipped_classifier_of_its_own_classes():
+    for name in DATASETS:
+        path = classifier_path(name, SHIPPED)
+        if name == "auto":  # not a dataset but a choice among them: a run records which
+            assert path is None
+        else:
+            info = load_checkpoint(path).info
+            assert info.model == "classifier" and CLASSIFIERS[info.dataset["name"]] == path.name
 
 
 @pytest.mark.parametrize("name", ["fcgan", "dcgan"])

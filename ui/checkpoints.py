@@ -20,7 +20,7 @@ from gen_core.checkpoints import (
 )
 from gen_core.classifier import Classifier
 from gen_core.models import GenerativeModel
-from gen_core.report import CLASSIFIERS
+from gen_core.report import classifier_path
 from ui.common import RUNS, SHIPPED
 
 SHIPPED_ORDER = (
@@ -96,10 +96,9 @@ def load_model(info: CheckpointInfo) -> GenerativeModel | Classifier | None:
 def classifier(dataset: str) -> Checkpoint | None:
     """The shipped classifier that measures samples of ``dataset``; None when the dataset has
     none, or (with a message) when it cannot be loaded."""
-    stem = CLASSIFIERS.get(dataset)
-    if stem is None:
+    path = classifier_path(dataset, SHIPPED)
+    if path is None:
         return None
-    path = SHIPPED / stem
     try:
         return Checkpoint(cached_model(str(path), version(path)), read_info(path))
     except (CheckpointError, OSError) as err:

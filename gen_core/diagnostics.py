@@ -54,9 +54,10 @@ def diverging(
                 "diverged",
                 f"{key} is no longer a finite number: the run has diverged. Lower the learning rate.",
             )
-        if len(values) >= 10:
-            floor = min(abs(v) for v in values if v is not None)
-            now = sum(abs(v) for v in values[-3:]) / 3
+        sizes = [abs(v) for v in values if v is not None]  # None: logged as non-finite
+        if len(sizes) >= 10:
+            floor = min(sizes)
+            now = sum(sizes[-3:]) / 3
             if floor > 0 and now > factor * max(floor, 1.0):
                 return Finding(
                     "diverging",

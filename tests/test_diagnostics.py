@@ -18,6 +18,9 @@ def test_divergence_is_flagged_for_blow_ups_and_non_finite_losses():
     assert diverging(steps(loss_d=calm)) is None
     assert diverging(steps(loss_d=calm[:8] + [30.0, 40.0, 50.0])).kind == "diverging"
     assert diverging(steps(loss=[100.0, None])).kind == "diverged"
+    resumed = calm[:9] + [None, 1.0, 1.1]  # a NaN logged, then resumed into the same folder
+    assert diverging(steps(loss_d=resumed)) is None
+    assert diverging(steps(loss_d=resumed + [30.0, 40.0, 50.0])).kind == "diverging"
     assert [
         f.kind for f in check(steps(d_g_z=[0.001] * 11, loss_d=calm[:8] + [30.0, 40.0, 50.0]))
     ] == ["d-winning", "diverging"]

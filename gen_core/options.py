@@ -10,7 +10,9 @@ import argparse
 import dataclasses
 import inspect
 import re
+import types
 import typing
+from collections.abc import Callable
 from typing import Any
 
 from gen_core.models import coerce
@@ -45,9 +47,34 @@ def add_options(parser: argparse.ArgumentParser | Any, cls: type, title: str) ->
         extra: dict[str, Any] = {"nargs": "?", "const": True} if hint is bool else {}
         group.add_argument(
             "--" + f.name.replace("_", "-"), dest=f.name, default=argparse.SUPPRESS,
-            type=lambda v, h=hint: coerce(h, v), metavar=f.name.upper(),
+            type=_parser(hint), metavar=f.name.upper(),
             help=f"{comments.get(f.name, '')} (default: {shown})".strip(), **extra,
         )  # fmt: skip
+
+
+_EXPECTED = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
+
+
+def expected(hint: Any) -> str:
+    """What a field's type asks for, in words: "a number", "whole numbers separated by commas"."""
+    if typing.get_origin(hint) is tuple:
+        inner = expected(typing.get_args(hint)[0]).removeprefix("a ")
+        return f"{inner}s separated by commas"
+    if typing.get_origin(hint) in (types.UnionType, typing.Union):
+        return expected(next(a for a in typing.get_args(hint) if a is not type(None)))
+    return _EXPECTED.get(hint, "a value")
+
+
+def _parser(hint: Any) -> Callable[[str], Any]:
+    """The argparse ``type`` of a field: its value, or an error that says what was expected."""
+
+    def parse(text: str) -> Any:
+        try:
+            return coerce(hint, text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {expected(hint)}") from None
+
+    return parse
 
 
 def build(cls: type, given: dict[str, Any], base: dict[str, Any] | None = None) -> Any:

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from gen_core import checkpoints as ckpt
+from gen_core.cli import main
 from gen_core.events import read_events
 
 from .conftest import ROOT
@@ -164,3 +165,19 @@ def test_report_command_prints_the_figures_of_a_checkpoint():
     assert (
         missing.returncode == 1 and "error:" in missing.stderr and "Traceback" not in missing.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("model", "option", "value", "said"),
+    [("dcgan", "--lr-g", "abc", "'abc' is not a number"),
+     ("dcgan", "--epochs", "2.5", "'2.5' is not a whole number"),
+     ("dcgan", "--d-batch-norm", "maybe", "'maybe' is not true or false"),
+     ("vae", "--hidden", "512,x", "'512,x' is not whole numbers separated by commas")],
+)  # fmt: skip
+def test_a_mistyped_option_value_is_named_with_what_it_should_be(
+    tmp_path, capsys, model, option, value, said
+):
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "--model", model, option, value, "--out", str(tmp_path / "run")])
+    assert exit_.value.code == 2
+    assert f"argument {option}: {said}" in capsys.readouterr().err

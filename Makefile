@@ -20,10 +20,11 @@ $(VENV)/.dev: $(VENV)/.app requirements-dev.txt
 run: $(VENV)/.app
 	$(VENV)/bin/streamlit run app.py
 
-## Set up (first time) and run lint plus every test
+## Set up (first time) and run lint, the type check of gen_core, and every test
 test: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 ## Retrain the shipped checkpoints in checkpoints/ (CPU, a few minutes each, reproducible)

@@ -78,7 +78,7 @@ class TrainingState:
 
 @dataclass
 class Checkpoint:
-    model: GenerativeModel
+    model: GenerativeModel | Classifier
     info: CheckpointInfo
 
 
@@ -99,7 +99,7 @@ def files_of(stem: Path) -> tuple[Path, Path, Path]:
 
 def save_checkpoint(
     path: str | Path,
-    model: GenerativeModel,
+    model: GenerativeModel | Classifier,
     *,
     step: int = 0,
     epoch: int = 0,

@@ -280,7 +280,7 @@ def classifier_command(args: argparse.Namespace) -> int:
     }
     stem = ckpt.save_checkpoint(
         args.out, model, dataset=dataclasses.asdict(dataset.info), train=train
-    )  # type: ignore[arg-type]
+    )
     print(
         f"test accuracy {acc:.4f} on {len(dataset.test):,} {dataset.info.name} test images; wrote {stem}"
     )

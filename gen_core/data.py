@@ -196,16 +196,17 @@ def _load_fashion(root: Path) -> Dataset:
                 "Install the Debian package (apt-get install dataset-fashion-mnist) or "
                 "download it with torchvision.datasets.FashionMNIST(root, download=True)."
             ) from None
-        splits = tuple(
-            _split(
-                read_idx(DEBIAN_FASHION_DIR / f"{p}-images-idx3-ubyte.gz"),
-                read_idx(DEBIAN_FASHION_DIR / f"{p}-labels-idx1-ubyte.gz"),
-            )
-            for p in ("train", "t10k")
-        )
+        splits = _debian_fashion("train"), _debian_fashion("t10k")
         source = f"Debian dataset-fashion-mnist ({DEBIAN_FASHION_DIR})"
     info = DatasetInfo("fashion-mnist", source, len(splits[0]), len(splits[1]), FASHION_CLASSES)
     return Dataset(info, *splits)
+
+
+def _debian_fashion(part: str) -> Split:
+    return _split(
+        read_idx(DEBIAN_FASHION_DIR / f"{part}-images-idx3-ubyte.gz"),
+        read_idx(DEBIAN_FASHION_DIR / f"{part}-labels-idx1-ubyte.gz"),
+    )
 
 
 def read_idx(path: Path) -> np.ndarray:

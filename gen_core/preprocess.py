@@ -77,9 +77,10 @@ def open_image(data: bytes, name: str = "upload") -> Image.Image:
                 raise ImageRejected(
                     f"{name} is {image.width}x{image.height} pixels: too large to be a digit photo (limit {MAX_PIXELS / 1e6:.0f} megapixels)."
                 )
-            if getattr(image, "n_frames", 1) > 1:
+            frames = getattr(image, "n_frames", 1)
+            if frames > 1:
                 raise ImageRejected(
-                    f"{name} is animated ({image.n_frames} frames): upload a single still image."
+                    f"{name} is animated ({frames} frames): upload a single still image."
                 )
             image.load()
     except ImageRejected:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +81,7 @@ def from_grid(
     return torch.stack([array[y : y + size, x : x + size] for y, x in corners]).unsqueeze(1)
 
 
-def to_gif(frames: list[Image.Image], ms_per_frame: int = 200) -> bytes:
+def to_gif(frames: Sequence[Image.Image], ms_per_frame: int = 200) -> bytes:
     """An animated GIF of the frames (e.g. a run's sample grids in order), looping forever."""
     if not frames:
         raise ValueError("a GIF needs at least one frame")

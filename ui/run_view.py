@@ -68,10 +68,12 @@ def _live(manager: RunManager, run_id: str, shown_status: str) -> None:
     _progress(feed, run)
     grids = _grid_classes(feed)
     findings = diagnostics.check(feed.steps)
-    if grids:
-        findings.append(diagnostics.vanishing_classes(grids, expected=_expected_classes(feed),
-                                                      names=_class_names(feed)))  # fmt: skip
-    for finding in filter(None, findings):
+    vanished = grids and diagnostics.vanishing_classes(
+        grids, expected=_expected_classes(feed), names=_class_names(feed)
+    )
+    if vanished:
+        findings.append(vanished)
+    for finding in findings:
         st.warning(finding.message, icon="⚠️")
     charts, samples = st.columns([3, 2])
     with charts:
@@ -80,7 +82,7 @@ def _live(manager: RunManager, run_id: str, shown_status: str) -> None:
         _samples(feed, {step: counts for step, _, counts in grids})
     formulas.explain((feed.start or {}).get("family", "gan"))
     if run.status in ("finished", "stopped") and run.checkpoint:
-        _checkpoint(run)
+        _checkpoint(run.checkpoint, run.id)
 
 
 def _progress(feed: RunFeed, run: RunStatus) -> None:
@@ -156,7 +158,7 @@ def _grid_classes(feed: RunFeed) -> list[tuple[int, int, list[int]]]:
     if start.get("family") != "gan":
         return []
     measure = classifier(start.get("dataset", {}).get("name", ""))
-    if measure is None:
+    if measure is None or not isinstance(measure.model, Classifier):
         return []
     model = measure.model
     grids = [(s["step"], s["epoch"], feed.folder / s["path"]) for s in feed.samples]
@@ -223,11 +225,11 @@ def _samples(feed: RunFeed, counts: dict[int, list[int]]) -> None:
         )
 
 
-def _checkpoint(run: RunStatus) -> None:
+def _checkpoint(path: Path, run_id: str) -> None:
     try:
-        info = read_info(Path(run.checkpoint))
+        info = read_info(path)
     except CheckpointError as err:
         st.error(f"The run's checkpoint cannot be read: {err}")
         return
     st.success(f"Checkpoint saved at step {info.step}: pick it in the sidebar of any page.")
-    download_button(info, key=f"download_{run.id}")
+    download_button(info, key=f"download_{run_id}")

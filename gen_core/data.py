@@ -83,6 +83,14 @@ def default_root() -> Path:
     return Path(os.environ.get("GEN_CORE_DATA", "data"))
 
 
+def mnist_on_disk(root: Path | None = None) -> bool:
+    """Whether full MNIST loads from ``root`` without a download (torchvision's raw files)."""
+    from torchvision.datasets import MNIST
+
+    raw = (default_root() if root is None else Path(root)) / "MNIST" / "raw"
+    return all((raw / Path(url).stem).is_file() for url, _ in MNIST.resources)
+
+
 def downloads_allowed() -> bool:
     """Downloads are tried unless GEN_CORE_OFFLINE=1 says this machine has no network."""
     return os.environ.get("GEN_CORE_OFFLINE", "") not in ("1", "true", "yes")

@@ -26,7 +26,7 @@ from gen_core.images import heatmap, to_pil
 from gen_core.preprocess import ImageRejected, framing_for, prepare
 from ui.checkpoints import cached_model, pick_model, version
 from ui.common import page, run_manager
-from ui.latents import shown_set, shown_set_name
+from ui.latents import shown_for, shown_set
 
 MAX_FILES = 20
 page("Anomaly")
@@ -37,7 +37,7 @@ st.write(
     "is fitted on normal test images only, so every score comes with its percentile among them."
 )
 info, _ = pick_model(("vae",), help="Only VAEs can reconstruct an input and so score it.")
-data = shown_set(shown_set_name(info))  # normal data: the checkpoint's own kind of images
+data = shown_for(info)  # normal data: the checkpoint's own kind of images
 far = "mnist-5k" if data.name == "fashion-mnist" else "fashion-mnist"  # far-off data to evaluate
 
 
@@ -244,7 +244,7 @@ if trained_on:
     evaluations[f"{data.noun}s {trained_on} vs the rest"] = evaluate(normal, others)
     st.caption(f"This VAE was trained on {data.noun}(s) {trained_on} only: the other test "
                f"{data.noun}s are the anomalies.")  # fmt: skip
-names = {"mnist-5k": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+names = {"mnist": "MNIST", "mnist-5k": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 if st.toggle(f"{names[data.name]} test images vs {names[far]} test images", key="a_eval_fashion"):
     far_off = far_scores(str(info.path), version(info.path), kind, far)
     if far_off is None:

@@ -13,14 +13,14 @@ from gen_core.models import VAE
 from gen_core.preprocess import ImageRejected, framing_for, prepare
 from ui.checkpoints import pick_model, version
 from ui.common import page
-from ui.latents import encoded_test_set, latent_map, selected_point, shown_set, shown_set_name
+from ui.latents import encoded_test_set, latent_map, selected_point, shown_for
 
 page("Interpolate")
 st.title("Interpolate")
 info, model = pick_model(("gan", "vae"))
 is_vae = isinstance(model, VAE)
 is_map = is_vae and model.latent_dim == 2
-data = shown_set(shown_set_name(info))
+data = shown_for(info)
 test_images, test_labels = data.images, data.labels
 
 

@@ -13,8 +13,7 @@ from ui.latents import (
     latent_map,
     projected,
     selected_point,
-    shown_set,
-    shown_set_name,
+    shown_for,
 )
 
 page("Latent space")
@@ -22,7 +21,7 @@ st.title("Latent space")
 info, model = pick_model(
     ("vae",), help="Only VAEs have an encoder that maps digits to the latent space."
 )
-data = shown_set(shown_set_name(info))
+data = shown_for(info)
 images, labels = data.images, data.labels
 latents = encoded_test_set(str(info.path), version(info.path), data.name)
 st.caption(f"{len(labels):,} test {data.noun}s of {data.name} encoded to their posterior means μ "

@@ -12,7 +12,7 @@ import streamlit as st
 import torch
 
 from gen_core.checkpoints import CheckpointInfo
-from gen_core.data import load_dataset
+from gen_core.data import load_dataset, mnist_on_disk
 from gen_core.latent import encode, project
 from gen_core.models import VAE
 from ui.charts import class_names
@@ -47,9 +47,25 @@ class ShownSet:
 
 
 def shown_set_name(info: CheckpointInfo) -> str:
-    """The data a checkpoint is shown on: Fashion-MNIST for its models, else the mnist-5k digits
-    (always on this machine; a full-MNIST model is shown the same digits)."""
-    return "fashion-mnist" if info.dataset.get("name") == "fashion-mnist" else "mnist-5k"
+    """The data a checkpoint is shown on: its own test split (Fashion-MNIST, or full MNIST when
+    it is on this machine), else the mnist-5k digits, which are always here."""
+    trained_on = str(info.dataset.get("name"))
+    if trained_on == "fashion-mnist" or (trained_on == "mnist" and mnist_on_disk()):
+        return trained_on
+    return "mnist-5k"
+
+
+def shown_for(info: CheckpointInfo) -> ShownSet:
+    """The shown set of a checkpoint, saying so when a full-MNIST model must make do with
+    mnist-5k: those digits come from MNIST's training split, so the model may have seen them."""
+    name = shown_set_name(info)
+    if info.dataset.get("name") == "mnist" and name == "mnist-5k":
+        st.info(
+            "This model was trained on full MNIST, which is not on this machine: it is shown the "
+            "mnist-5k digits, which are taken from MNIST's training images, so it may have seen "
+            "them. Place MNIST in data/MNIST/raw to see its own test digits."
+        )
+    return shown_set(name)
 
 
 @st.cache_data(show_spinner="Loading the test set…", max_entries=4)

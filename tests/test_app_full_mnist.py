@@ -1,0 +1,50 @@
+"""AppTest of a model trained on full MNIST: shown its own test digits when MNIST is here, else
+the mnist-5k digits with a note, since those are MNIST training images it may have seen."""
+
+import numpy as np
+
+from gen_core.data import mnist_on_disk
+from gen_core.models import build_model
+from gen_core.training import VAETrainConfig, make_trainer
+
+from .conftest import open_page
+from .test_data import write_idx
+
+
+def fake_mnist(root, test_images: np.ndarray, test_labels: np.ndarray) -> None:
+    """torchvision's raw MNIST files, holding the given test digits (and as many for training)."""
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for prefix in ("train", "t10k"):
+        write_idx(raw / f"{prefix}-images-idx3-ubyte", test_images)
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", test_labels)
+
+
+def test_a_full_mnist_model_is_shown_its_own_test_digits_when_they_are_here(
+    tmp_path, monkeypatch, mnist5k
+):
+    from ui.common import RUNS
+
+    stem = RUNS / "20000101-000005-vae-mnist" / "checkpoint"
+    make_trainer(build_model("vae"), mnist5k.train.images, VAETrainConfig(steps=20, device="cpu"),
+                 dataset_info={"name": "mnist"}, checkpoint_path=stem).run()  # fmt: skip
+
+    monkeypatch.setenv("GEN_CORE_DATA", str(tmp_path / "nothing"))
+    assert not mnist_on_disk()
+    at = open_page("pages/latent_space.py")
+    at.sidebar.selectbox[0].set_value(str(stem)).run()
+    assert any("test digits of mnist-5k" in c.value for c in at.caption)
+    assert any("trained on full MNIST" in i.value for i in at.info)
+
+    own = mnist5k.test.sample(60)
+    fake_mnist(tmp_path / "data", own.images[:, 0].numpy(), own.labels.numpy())
+    monkeypatch.setenv("GEN_CORE_DATA", str(tmp_path / "data"))
+    assert mnist_on_disk()
+    for page, said in (
+        ("pages/latent_space.py", "60 test digits of mnist encoded"),
+        ("pages/anomaly.py", "60 normal test digits of mnist only"),
+    ):
+        at = open_page(page)
+        at.sidebar.selectbox[0].set_value(str(stem)).run()
+        assert not at.exception and not any("full MNIST" in i.value for i in at.info)
+        assert any(said in c.value for c in at.caption), [c.value for c in at.caption]

@@ -46,26 +46,20 @@ class ShownSet:
         return f"digit {label}" if self.is_digits else self.classes[label]
 
 
-def shown_set_name(info: CheckpointInfo) -> str:
-    """The data a checkpoint is shown on: its own test split (Fashion-MNIST, or full MNIST when
-    it is on this machine), else the mnist-5k digits, which are always here."""
+def shown_for(info: CheckpointInfo) -> ShownSet:
+    """The test set a checkpoint is shown on: its own (Fashion-MNIST, or full MNIST when it is
+    on this machine), else the mnist-5k digits, which are always here. A full-MNIST model is
+    told why that may flatter it: those digits come from MNIST's training split."""
     trained_on = str(info.dataset.get("name"))
     if trained_on == "fashion-mnist" or (trained_on == "mnist" and mnist_on_disk()):
-        return trained_on
-    return "mnist-5k"
-
-
-def shown_for(info: CheckpointInfo) -> ShownSet:
-    """The shown set of a checkpoint, saying so when a full-MNIST model must make do with
-    mnist-5k: those digits come from MNIST's training split, so the model may have seen them."""
-    name = shown_set_name(info)
-    if info.dataset.get("name") == "mnist" and name == "mnist-5k":
+        return shown_set(trained_on)
+    if trained_on == "mnist":
         st.info(
             "This model was trained on full MNIST, which is not on this machine: it is shown the "
             "mnist-5k digits, which are taken from MNIST's training images, so it may have seen "
             "them. Place MNIST in data/MNIST/raw to see its own test digits."
         )
-    return shown_set(name)
+    return shown_set("mnist-5k")
 
 
 @st.cache_data(show_spinner="Loading the test set…", max_entries=4)

@@ -42,10 +42,11 @@ class RunStatus:
     step: int = 0
     total_steps: int = 0
     checkpoint: Path | None = None
+    title: str = ""  # what the run is for, e.g. the remedy it tries in a comparison
 
     @property
     def label(self) -> str:
-        return f"{self.id} · {self.model}"
+        return f"{self.id} · {self.model}" + (f" · {self.title}" if self.title else "")
 
 
 def options_to_args(options: dict[str, Any]) -> list[str]:
@@ -85,7 +86,11 @@ class RunManager:
 
     # -- launching ---------------------------------------------------------------------------
     def submit(
-        self, model: str | None, options: dict[str, Any], resume: str | Path | None = None
+        self,
+        model: str | None,
+        options: dict[str, Any],
+        resume: str | Path | None = None,
+        title: str = "",
     ) -> str:
         """Queue a run (it starts at once when a slot is free) and return its id."""
         run_id = time.strftime("%Y%m%d-%H%M%S") + f"-{model or 'resume'}-{secrets.token_hex(2)}"
@@ -97,6 +102,7 @@ class RunManager:
             "options": options,
             "resume": str(resume) if resume else None,
             "created": time.time(),
+            "title": title,
         }
         # Whole or absent: the polling thread may list the folder at any moment.
         atomic_write(folder / "run.json", lambda tmp: tmp.write_text(json.dumps(request, indent=1)))
@@ -200,6 +206,7 @@ class RunManager:
         run = RunStatus(
             id=run_id, path=folder, model=request.get("model") or start.get("model", "?"),
             options=request.get("options", {}), created=request.get("created", 0.0), status="queued",
+            title=request.get("title", ""),
             step=progress.get("step", 0), total_steps=progress.get("total_steps", 0),
             checkpoint=Path(feed.checkpoints[-1]["path"]) if feed.checkpoints else None,
         )  # fmt: skip

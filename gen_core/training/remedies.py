@@ -1,0 +1,42 @@
+"""The remedies for a discriminator that wins too fast, as a set of runs to compare.
+
+Each run changes one thing against the same baseline (the non-saturating loss, equal learning
+rates, one D step, no smoothing and no dropout, the model's own batch norm), so the comparison
+shows what that remedy alone does to the losses, D(x) and D(G(z)).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+BASELINE: dict[str, Any] = {
+    "loss": "non-saturating", "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999,
+    "d_steps": 1, "label_smoothing": 0.0, "d_dropout": 0.0,
+}  # fmt: skip
+
+
+def remedies(model: str) -> dict[str, dict[str, Any]]:
+    """Each remedy by name, as the options it changes against :data:`BASELINE` for ``model``."""
+    batch_norm = "d_batch_norm" if model == "dcgan" else "g_batch_norm"
+    return {
+        "baseline": {},
+        "one-sided label smoothing": {"label_smoothing": 0.1},  # real targets 0.9 (Salimans 2016)
+        "slower D": {"lr_d": 5e-5},  # separate learning rates: D at a quarter of G's
+        "dropout in D": {"d_dropout": 0.3},
+        "WGAN-GP": {  # Gulrajani et al. 2017: critic steps, Adam betas, no batch norm in a critic
+            "loss": "wgan-gp",
+            "d_steps": 5,
+            "lr_g": 1e-4,
+            "lr_d": 1e-4,
+            "beta1": 0.0,
+            "beta2": 0.9,
+            **({"d_batch_norm": False} if model == "dcgan" else {}),
+        },  # fmt: skip
+        "without batch norm": {batch_norm: False},  # what the model's batch norm was doing
+    }
+
+
+def remedy_runs(model: str, base: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The options of each run: ``base`` (data, epochs, seed, ...) with the GAN objective set to
+    :data:`BASELINE` and then to the remedy's changes."""
+    return {name: {**base, **BASELINE, **change} for name, change in remedies(model).items()}

@@ -11,11 +11,13 @@ from gen_core.data import DATASETS
 from gen_core.device import resolve_device
 from gen_core.events import RunFeed
 from gen_core.models import MODELS
+from gen_core.runs import RunStatus
+from gen_core.training.remedies import remedies, remedy_runs
 from ui import formulas
 from ui.charts import LABELS, class_names, compare_chart
 from ui.checkpoints import picker
 from ui.common import dataset_info, page, run_manager
-from ui.run_view import show_run
+from ui.run_view import REFRESH_S, show_run
 
 manager = run_manager()
 page("Train")
@@ -28,8 +30,9 @@ def lr_slider(column: DeltaGenerator, label: str, default: float, key: str) -> f
     return column.select_slider(label, LR_CHOICES, default, key=key, format_func=lambda v: f"{v:g}")
 
 
-def run_options(model: str, family: str) -> dict:
-    """The settings form; returns CLI option values for `python -m gen_core train`."""
+def run_options(model: str, family: str) -> tuple[dict, int]:
+    """The settings form: CLI option values for `python -m gen_core train`, and how many
+    training images they select (for :func:`scheduled`)."""
     opts: dict = {}
     c1, c2, c3, c4 = st.columns(4)
     opts["dataset"] = c1.selectbox(
@@ -115,7 +118,11 @@ def run_options(model: str, family: str) -> dict:
     if only:
         opts["classes"] = ",".join(map(str, sorted(only)))
     train_size = 4000 if isinstance(data, str) else data.train_size
-    train_size = train_size * len(only) // len(classes) if only else train_size
+    return opts, train_size * len(only) // len(classes) if only else train_size
+
+
+def scheduled(opts: dict, train_size: int) -> dict:
+    """The options with log and sample intervals sized to the run's length in steps."""
     per_step = opts["batch_size"] * opts.get("processes", 1) * opts.get("d_steps", 1)
     return opts | intervals(opts["steps"] or opts["epochs"] * (train_size // per_step))
 
@@ -153,7 +160,16 @@ START, WATCH, COMPARE = "Start a run", "Watch a run", "Compare runs"
 def launch(model: str | None, options: dict, resume: str | None = None) -> None:
     """Submit the run, put its id in the URL, and rerun onto the Watch tab."""
     st.query_params["run"] = manager.submit(model, options, resume=resume)
-    st.session_state["switch_to_watch"] = True
+    st.session_state["switch_to"] = WATCH
+    st.rerun()
+
+
+def launch_remedies(model: str, options: dict, train_size: int) -> None:
+    """Queue one run per remedy (they take turns) and rerun onto the Compare tab, all picked."""
+    ids = [manager.submit(model, scheduled(opts, train_size), title=name)
+           for name, opts in remedy_runs(model, options).items()]  # fmt: skip
+    st.session_state["compare_runs"] = ids
+    st.session_state["switch_to"] = COMPARE
     st.rerun()
 
 
@@ -161,29 +177,48 @@ BOOKKEEPING = {"log_every", "sample_every", "checkpoint_every"}  # follow epochs
 
 
 def compare_runs() -> None:
-    runs = [r for r in manager.list_runs() if r.status != "queued"]
+    runs = manager.list_runs()
     if len(runs) < 2:
         st.info("Comparing needs two runs or more: start another on the first tab, say with one "
-                "remedy switched on.")  # fmt: skip
+                "remedy switched on, or queue the remedy runs there.")  # fmt: skip
         return
     labels = {r.id: r.label for r in runs}
     newest = [r.id for r in runs if r.model == runs[0].model][:2]  # list_runs is newest first
-    chosen = st.multiselect("Runs to overlay", list(labels), default=newest if len(newest) == 2 else None,
-                            key="compare_runs", format_func=labels.get,
+    default = None if "compare_runs" in st.session_state or len(newest) < 2 else newest
+    chosen = st.multiselect("Runs to overlay", list(labels), default=default, key="compare_runs",
+                            format_func=labels.get,
                             placeholder="Pick two or more runs, e.g. label smoothing on and off")  # fmt: skip
-    if not chosen:
-        return
     picked = [r for r in runs if r.id in chosen]
+    live = any(r.status in ("queued", "running") for r in picked)
+    st.fragment(compare_chart_of, run_every=REFRESH_S if live else None)(picked, live)
+
+
+def compare_chart_of(picked: list[RunStatus], live: bool) -> None:
+    """The picked runs' metric on one chart, redrawn while any of them is still to finish."""
+    if not picked:
+        return
+    picked = [manager.status(r.id) for r in picked]
+    if live and not any(r.status in ("queued", "running") for r in picked):
+        st.rerun()  # all done: redraw the page once more, without the polling
     varied = sorted({k for r in picked for k in r.options if k not in BOOKKEEPING
                      and len({repr(p.options.get(k)) for p in picked}) > 1})  # fmt: skip
+    titled = all(r.title for r in picked)
     series = {}
     for run in picked:
         feed = RunFeed(run.path)
         feed.update()
-        shown = ", ".join(f"{k}={run.options.get(k)}" for k in varied)
+        shown = run.title if titled else ", ".join(f"{k}={run.options.get(k)}" for k in varied)
         series[f"{run.id.rsplit('-', 1)[-1]} {run.model} {shown}".strip()] = feed.steps
-    st.caption(f"Legends name what differs between these runs: {', '.join(varied)}." if varied
-               else "These runs have the same settings.")  # fmt: skip
+    if titled:
+        st.caption("Legends name each run's remedy; all else is as in the baseline run.")
+    else:
+        st.caption(f"Legends name what differs between these runs: {', '.join(varied)}." if varied
+                   else "These runs have the same settings.")  # fmt: skip
+    waiting = [
+        r.title or r.id for r in sorted(picked, key=lambda r: r.created) if r.status == "queued"
+    ]
+    if waiting:
+        st.caption(f"Waiting their turn: {', '.join(waiting)}.")
     keys = sorted(
         {k for steps in series.values() for s in steps for k in s if k in LABELS},
         key=list(LABELS).index,
@@ -197,8 +232,8 @@ def compare_runs() -> None:
 
 
 checkpoint = picker(("gan", "vae"), help="Used by 'Resume training' here, and by the other pages.")
-if st.session_state.pop("switch_to_watch", False):
-    st.session_state["train_tab"] = WATCH
+if "switch_to" in st.session_state:
+    st.session_state["train_tab"] = st.session_state.pop("switch_to")
 tabs = st.tabs(
     [START, WATCH, COMPARE],
     key="train_tab",
@@ -214,9 +249,18 @@ if tabs[0].open:
             st.segmented_control("Model", list(MODELS), default="dcgan", key="t_model") or "dcgan"
         )
         family = MODELS[model][1].family
-        options = run_options(model, family)
+        options, train_size = run_options(model, family)
         if st.button("▶️ Start training", type="primary", key="start"):
-            launch(model, options)
+            launch(model, scheduled(options, train_size))
+        if family == "gan":
+            runs = len(remedies(model))
+            st.caption(
+                f"Or compare the remedies: {runs} runs with the data, epochs and seed above, each "
+                "changing one thing against a plain baseline (non-saturating loss, equal learning "
+                "rates, no smoothing, no dropout): " + ", ".join(list(remedies(model))[1:]) + "."
+            )
+            if st.button(f"🧪 Queue the {runs} remedy runs and compare them", key="remedies"):
+                launch_remedies(model, options, train_size)
         formulas.explain(family)
         st.divider()
         st.markdown(

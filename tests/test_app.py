@@ -276,3 +276,33 @@ def test_training_on_chosen_classes_passes_them_and_sizes_the_intervals(train_pa
     options = started_options(at)
     # 60 epochs of the 800 threes and eights at 64 per step: 720 steps, a grid every 12
     assert options["classes"] == "3,8" and options["sample_every"] == 720 // 60
+
+
+def test_the_remedy_runs_take_turns_and_overlay_under_their_names(train_page):
+    from gen_core.training.remedies import remedies
+    from ui.common import RUNS
+
+    at = train_page
+    at.button_group(key="t_model").set_value("fcgan").run()
+    at.selectbox(key="t_dataset").set_value("mnist-5k")
+    at.number_input(key="t_steps").set_value(15)
+    at.button(key="remedies").click().run()
+    assert not at.exception and at.session_state["train_tab"] == "Compare runs"
+    picked = at.multiselect(key="compare_runs").value
+    manager = RunManager(RUNS)
+    runs = {manager.status(i).title: manager.status(i) for i in picked}
+    assert set(runs) == set(remedies("fcgan"))  # all six picked, one per remedy
+    assert runs["slower D"].options["lr_d"] == 5e-5 and runs["baseline"].options["lr_d"] == 2e-4
+    assert runs["WGAN-GP"].options["d_steps"] == 5 and runs["dropout in D"].options["d_dropout"]
+    assert any("Waiting their turn" in c.value for c in at.caption)  # one runs at a time
+    rerun_until(
+        at, lambda a: all(manager.status(i).status == "finished" for i in picked), timeout=300
+    )
+    at.run()
+    assert any("Legends name each run's remedy" in c.value for c in at.caption)
+    at.selectbox(key="compare_metric").set_value("d_g_z").run()
+    chart = json.loads(
+        next(c for c in at.get("plotly_chart") if "compare_chart" in c.proto.id).proto.spec
+    )
+    assert {trace["name"].split(" ", 2)[-1] for trace in chart["data"]} == set(runs)
+    assert all(len(trace["y"]) == 3 for trace in chart["data"])  # 15 steps, logged every 5

@@ -14,7 +14,7 @@ from gen_core.models import MODELS
 from gen_core.runs import RunStatus
 from gen_core.training.remedies import remedies, remedy_runs
 from ui import formulas
-from ui.charts import LABELS, class_names, compare_chart
+from ui.charts import LABELS, class_names, compare_chart, final_values
 from ui.checkpoints import picker
 from ui.common import dataset_info, page, run_manager
 from ui.run_view import REFRESH_S, show_run
@@ -229,6 +229,8 @@ def compare_chart_of(picked: list[RunStatus], live: bool) -> None:
     key = st.selectbox("Metric", keys, format_func=LABELS.get, key="compare_metric")
     smoothing = st.slider("Smoothing", 0.0, 0.95, 0.6, 0.05, key="compare_smoothing")
     st.plotly_chart(compare_chart(series, key, smoothing), key="compare_chart")
+    st.dataframe(final_values(series, keys, smoothing), hide_index=True, key="compare_table")
+    st.caption("Where each run ended: its last logged values, smoothed as on the chart.")
 
 
 checkpoint = picker(("gan", "vae"), help="Used by 'Resume training' here, and by the other pages.")

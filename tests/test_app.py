@@ -306,3 +306,8 @@ def test_the_remedy_runs_take_turns_and_overlay_under_their_names(train_page):
     )
     assert {trace["name"].split(" ", 2)[-1] for trace in chart["data"]} == set(runs)
     assert all(len(trace["y"]) == 3 for trace in chart["data"])  # 15 steps, logged every 5
+    table = next(d.value for d in at.dataframe if "D(G(z)), fake" in d.value)
+    assert len(table) == 6 and set(table["step"]) == {15}
+    critic = table["run"].str.endswith("WGAN-GP")  # a critic gives scores, not probabilities
+    assert table.loc[~critic, "D(G(z)), fake"].between(0, 1).all()
+    assert table.loc[critic, "D(G(z)), fake"].isna().all()

@@ -1,6 +1,6 @@
 """Chart helpers of the app: what each figure plots, on which axis."""
 
-from ui.charts import class_bars, class_names, metric_chart, smooth
+from ui.charts import class_bars, class_names, final_values, metric_chart, smooth
 
 
 def test_a_small_term_gets_the_right_axis_and_says_so():
@@ -24,3 +24,13 @@ def test_class_bars_name_clothes_and_number_digits():
     assert list(named.data[0].x) == ["Bag", "Coat"] and named.layout.xaxis.title.text == "class"
     numbered = class_bars([0.5, 0.5], "shares")
     assert list(numbered.data[0].x) == ["0", "1"]
+
+
+def test_final_values_are_each_runs_last_smoothed_values_and_blank_where_not_logged():
+    gan = [{"step": 10, "d_x": 0.9, "loss_d": 1.0}, {"step": 20, "d_x": 0.5, "loss_d": None}]
+    vae = [{"step": 10, "loss": 200.0}]
+    rows = final_values({"a": gan, "b": vae, "c": []}, ["d_x", "loss_d", "loss"], smoothing=0.5)
+    assert rows[0] == {"run": "a", "step": 20, "D(x), real": 0.7, "L_D (discriminator)": 1.0,
+                       "−ELBO (recon + β·KL)": None}  # fmt: skip
+    assert rows[1]["step"] == 10 and rows[1]["−ELBO (recon + β·KL)"] == 200.0
+    assert rows[1]["D(x), real"] is None and rows[2]["step"] == 0

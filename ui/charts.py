@@ -73,6 +73,21 @@ def compare_chart(
     return _layout(fig, LABELS.get(key, key), 380)
 
 
+def final_values(
+    series: dict[str, Sequence[dict[str, Any]]], keys: Sequence[str], smoothing: float = 0.0
+) -> list[dict[str, Any]]:
+    """Where each run ended: its last step and the last value of each metric, smoothed as on
+    the chart (a raw last value is one noisy batch); a metric a run does not log is left blank."""
+    rows = []
+    for name, steps in series.items():
+        row: dict[str, Any] = {"run": name, "step": steps[-1]["step"] if steps else 0}
+        for key in keys:
+            values = [v for v in smooth([s.get(key) for s in steps], smoothing) if v is not None]
+            row[LABELS.get(key, key)] = round(values[-1], 4) if values else None
+        rows.append(row)
+    return rows
+
+
 def class_names(classes: Sequence[str]) -> list[str] | None:
     """Names for a dataset's classes in charts and warnings: its own (clothes), or None for
     classes that are just their numbers (digits)."""

@@ -22,12 +22,14 @@ from gen_core.classifier import accuracy, train_classifier
 from gen_core.data import DATASETS, DatasetUnavailable, load_dataset, only_classes
 from gen_core.device import resolve_device, seed_everything
 from gen_core.distributed import close, init_from_env, local_device
-from gen_core.events import STOP_FILE, Event, RunLog
+from gen_core.events import STOP_FILE, Event, RunLog, read_events
 from gen_core.images import save_grid
 from gen_core.models import MODELS, GenerativeModel, build_model
 from gen_core.options import add_options, build
 from gen_core.report import checkpoint_report, classifier_path
+from gen_core.runs import options_to_args
 from gen_core.training import config_for, make_trainer
+from gen_core.training.remedies import remedy_runs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,6 +74,17 @@ def main(argv: list[str] | None = None) -> int:
     reporter.add_argument("-n", type=int, default=1000, help="samples for the sample figures")
     reporter.add_argument("-k", type=int, default=100, help="importance samples per test image")
     reporter.add_argument("--seed", type=int, default=0, help="seed of samples and subsets")
+    remedy = commands.add_parser(
+        "remedies", help="train a plain GAN and one run per remedy for a discriminator that wins "
+        "too fast, then print where each ended",
+    )  # fmt: skip
+    remedy.add_argument("--model", choices=("fcgan", "dcgan"), default="dcgan", help="the GAN")
+    remedy.add_argument("--out", required=True, help="folder of the runs, one subfolder each")
+    remedy.add_argument("--dataset", default="auto", choices=DATASETS, help="training data")
+    remedy.add_argument("--epochs", type=int, default=5, help="passes over the data, every run")
+    remedy.add_argument("--steps", type=int, default=0, help="stop each run here (0 = all epochs)")
+    remedy.add_argument("--seed", type=int, default=0, help="the same seed for every run")
+    remedy.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     args, rest = parser.parse_known_args(argv)
     if args.command == "train":
         return train(rest)
@@ -84,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             "export": export_command,
             "classifier": classifier_command,
             "report": report_command,
+            "remedies": remedies_command,
         }
         return handlers[args.command](args)
     except ckpt.CheckpointError as err:
@@ -300,4 +314,28 @@ def report_command(args: argparse.Namespace) -> int:
         print("  class shares: " + " ".join(f"{i}:{p:.2f}" for i, p in enumerate(report.histogram)))
     for note in report.notes:
         print(f"  note: {note}")
+    return 0
+
+
+ENDED_AT = {"loss_d": "L_D", "loss_g": "L_G", "d_x": "D(x)", "d_g_z": "D(G(z))"}
+
+
+def remedies_command(args: argparse.Namespace) -> int:
+    """Train the remedy comparison one run after another, then print each run's last logged step."""
+    base = {"dataset": args.dataset, "epochs": args.epochs, "steps": args.steps,
+            "seed": args.seed, "device": args.device}  # fmt: skip
+    ended: dict[str, dict[str, Any]] = {}
+    for name, options in remedy_runs(args.model, base).items():
+        out = Path(args.out) / name.replace(" ", "-")
+        print(f"{name}: training into {out}", file=sys.stderr)
+        if train(["--model", args.model, *options_to_args(options), "--out", str(out)]) != 0:
+            return 1
+        events, _ = read_events(out / "events.jsonl")
+        ended[name] = next((e for e in reversed(events) if e["type"] == "step"), {})
+    print(f"{'remedy':<28}{'step':>6}" + "".join(f"{label:>10}" for label in ENDED_AT.values()))
+    for name, step in ended.items():
+        cells = [step.get(key) for key in ENDED_AT]
+        print(f"{name:<28}{step.get('step', 0):>6}"
+              + "".join(f"{v:>10.4f}" if v is not None else f"{'-':>10}" for v in cells))  # fmt: skip
+    print("A WGAN critic scores rather than classifies: it has no D(x) or D(G(z)).")
     return 0

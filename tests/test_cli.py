@@ -181,3 +181,17 @@ def test_a_mistyped_option_value_is_named_with_what_it_should_be(
         main(["train", "--model", model, option, value, "--out", str(tmp_path / "run")])
     assert exit_.value.code == 2
     assert f"argument {option}: {said}" in capsys.readouterr().err
+
+
+def test_remedies_trains_each_run_into_its_folder_and_prints_where_each_ended(tmp_path):
+    from gen_core.training.remedies import remedies
+
+    proc = cli("remedies", "--model", "fcgan", "--dataset", "mnist-5k", "--steps", "6",
+               "--device", "cpu", "--out", str(tmp_path))  # fmt: skip
+    names = list(remedies("fcgan"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(n.replace(" ", "-") for n in names)
+    smoothed = ckpt.read_info(tmp_path / "one-sided-label-smoothing" / "checkpoint")
+    assert smoothed.step == 6 and smoothed.train["label_smoothing"] == 0.1
+    rows = {line[:28].strip(): line[28:].split() for line in proc.stdout.splitlines()[1:7]}
+    assert list(rows) == names and all(cells[0] == "6" for cells in rows.values())
+    assert rows["WGAN-GP"][-2:] == ["-", "-"] and 0 < float(rows["baseline"][-1]) < 1

@@ -332,10 +332,14 @@ def remedies_command(args: argparse.Namespace) -> int:
             return 1
         events, _ = read_events(out / "events.jsonl")
         ended[name] = next((e for e in reversed(events) if e["type"] == "step"), {})
+        if events and events[-1]["type"] == "stopped":
+            print(f"stopped during {name}: the remedies after it were not run", file=sys.stderr)
+            break
     print(f"{'remedy':<28}{'step':>6}" + "".join(f"{label:>10}" for label in ENDED_AT.values()))
     for name, step in ended.items():
         cells = [step.get(key) for key in ENDED_AT]
         print(f"{name:<28}{step.get('step', 0):>6}"
               + "".join(f"{v:>10.4f}" if v is not None else f"{'-':>10}" for v in cells))  # fmt: skip
-    print("A WGAN critic scores rather than classifies: it has no D(x) or D(G(z)).")
+    if any("d_x" not in step for step in ended.values()):
+        print("- : not logged (a WGAN critic scores rather than classifies: no D(x) or D(G(z))).")
     return 0

@@ -195,3 +195,13 @@ def test_remedies_trains_each_run_into_its_folder_and_prints_where_each_ended(tm
     rows = {line[:28].strip(): line[28:].split() for line in proc.stdout.splitlines()[1:7]}
     assert list(rows) == names and all(cells[0] == "6" for cells in rows.values())
     assert rows["WGAN-GP"][-2:] == ["-", "-"] and 0 < float(rows["baseline"][-1]) < 1
+
+
+def test_stopping_one_remedy_run_stops_the_comparison(tmp_path):
+    (tmp_path / "baseline").mkdir()
+    (tmp_path / "baseline" / "STOP").touch()  # as a Ctrl-C or `touch OUT/baseline/STOP` would
+    proc = cli("remedies", "--model", "fcgan", "--dataset", "mnist-5k", "--steps", "6",
+               "--device", "cpu", "--out", str(tmp_path))  # fmt: skip
+    assert [p.name for p in tmp_path.iterdir()] == ["baseline"]
+    assert "the remedies after it were not run" in proc.stderr
+    assert len(proc.stdout.splitlines()) == 2  # the header and the baseline

@@ -341,5 +341,5 @@ def remedies_command(args: argparse.Namespace) -> int:
         print(f"{name:<28}{step.get('step', 0):>6}"
               + "".join(f"{v:>10.4f}" if v is not None else f"{'-':>10}" for v in cells))  # fmt: skip
     if any("d_x" not in step for step in ended.values()):
-        print("- : not logged (a WGAN critic scores rather than classifies: no D(x) or D(G(z))).")
+        print("- : not logged by that run (a WGAN critic scores, so it has no D(x) or D(G(z))).")
     return 0

@@ -51,3 +51,30 @@ def test_start_watch_reload_and_stop_a_dcgan_run(page: Page, app_url: str):
     expect(page.get_by_text("stopped", exact=False).first).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Checkpoint saved at step")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("Download checkpoint"))).to_be_visible()
+
+
+def compare_traces(page: Page) -> list[int]:
+    """Points per line of the Compare tab's chart, read from the Plotly graph in the page."""
+    return page.evaluate(
+        """() => { const plot = [...document.querySelectorAll('.js-plotly-plot')].find(
+                       p => (p.layout?.title?.text || '').includes('L_D'));
+                   return plot ? plot.data.map(t => t.x.length) : []; }"""
+    )
+
+
+def test_queue_the_remedy_runs_and_watch_them_fill_one_chart(page: Page, app_url: str):
+    page.goto(f"{app_url}/train")
+    page.get_by_text("fcgan", exact=True).first.click()
+    page.get_by_text("Advanced").click()
+    steps = page.get_by_label("Stop after this many steps (0 = all epochs)")
+    steps.fill("10")
+    steps.press("Enter")
+    page.get_by_role("button", name=re.compile("Queue the 6 remedy runs")).click()
+    expect(page.get_by_text("Waiting their turn", exact=False)).to_be_visible()
+    expect(page.get_by_text("Legends name each run's remedy", exact=False)).to_be_visible()
+    deadline = time.monotonic() + 150
+    while compare_traces(page) != [2] * 6:  # 10 steps each, logged every 5: filled by itself
+        assert time.monotonic() < deadline, f"the comparison stopped at {compare_traces(page)}"
+        page.wait_for_timeout(500)
+    expect(page.get_by_text("Waiting their turn", exact=False)).to_have_count(0)
+    expect(page.get_by_text("Where each run ended", exact=False)).to_be_visible()

@@ -64,6 +64,15 @@ def options_to_args(options: dict[str, Any]) -> list[str]:
     return args
 
 
+def run_title(folder: Path) -> str:
+    """The title a run was given (e.g. the remedy it tries); "" for none, or for a folder that is
+    not a run (a checkpoint trained from the command line)."""
+    try:
+        return str(json.loads((folder / "run.json").read_text()).get("title") or "")
+    except (OSError, ValueError, AttributeError):
+        return ""
+
+
 class RunManager:
     """Launches and tracks runs under ``root``; thread-safe, and safe to recreate at any time."""
 

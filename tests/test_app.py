@@ -311,3 +311,5 @@ def test_the_remedy_runs_take_turns_and_overlay_under_their_names(train_page):
     critic = table["run"].str.endswith("WGAN-GP")  # a critic gives scores, not probabilities
     assert table.loc[~critic, "D(G(z)), fake"].between(0, 1).all()
     assert table.loc[critic, "D(G(z)), fake"].isna().all()
+    labels = at.sidebar.selectbox[0].options  # the runs' checkpoints, named by their remedy
+    assert any(label.endswith("· fcgan · slower D · step 15") for label in labels)

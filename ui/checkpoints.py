@@ -21,6 +21,7 @@ from gen_core.checkpoints import (
 from gen_core.classifier import Classifier
 from gen_core.models import GenerativeModel
 from gen_core.report import classifier_path
+from gen_core.runs import run_title
 from ui.common import RUNS, SHIPPED
 
 SHIPPED_ORDER = (
@@ -44,7 +45,10 @@ def available(families: Sequence[str] = ("gan", "vae")) -> list[CheckpointInfo]:
 def label(info: CheckpointInfo) -> str:
     if info.path.is_relative_to(SHIPPED):
         return f"{info.path.name} (shipped)"  # the file's stem: two shipped classifiers
-    return f"{info.path.parent.name} · {info.model} · step {info.step}"
+    title = run_title(info.path.parent)
+    return (
+        f"{info.path.parent.name} · {info.model}{f' · {title}' if title else ''} · step {info.step}"
+    )
 
 
 def picker(

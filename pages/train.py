@@ -9,7 +9,6 @@ from streamlit.delta_generator import DeltaGenerator
 from gen_core.checkpoints import CheckpointInfo
 from gen_core.data import DATASETS
 from gen_core.device import resolve_device
-from gen_core.events import RunFeed
 from gen_core.models import MODELS
 from gen_core.runs import RunStatus
 from gen_core.training.remedies import remedies, remedy_runs
@@ -17,7 +16,7 @@ from ui import formulas
 from ui.charts import LABELS, class_names, compare_chart, final_values
 from ui.checkpoints import picker
 from ui.common import dataset_info, page, run_manager
-from ui.run_view import REFRESH_S, show_run
+from ui.run_view import REFRESH_S, feed_for, show_run
 
 manager = run_manager()
 page("Train")
@@ -205,7 +204,7 @@ def compare_chart_of(picked: list[RunStatus], live: bool) -> None:
     titled = all(r.title for r in picked)
     series = {}
     for run in picked:
-        feed = RunFeed(run.path)
+        feed = feed_for(run)
         feed.update()
         shown = run.title if titled else ", ".join(f"{k}={run.options.get(k)}" for k in varied)
         series[f"{run.id.rsplit('-', 1)[-1]} {run.model} {shown}".strip()] = feed.steps

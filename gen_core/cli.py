@@ -22,7 +22,7 @@ from gen_core.classifier import accuracy, train_classifier
 from gen_core.data import DATASETS, DatasetUnavailable, load_dataset, only_classes
 from gen_core.device import resolve_device, seed_everything
 from gen_core.distributed import close, init_from_env, local_device
-from gen_core.events import STOP_FILE, Event, RunLog, read_events
+from gen_core.events import STOP_FILE, Event, RunFeed, RunLog
 from gen_core.images import save_grid
 from gen_core.models import MODELS, GenerativeModel, build_model
 from gen_core.options import add_options, build
@@ -330,9 +330,10 @@ def remedies_command(args: argparse.Namespace) -> int:
         print(f"{name}: training into {out}", file=sys.stderr)
         if train(["--model", args.model, *options_to_args(options), "--out", str(out)]) != 0:
             return 1
-        events, _ = read_events(out / "events.jsonl")
-        ended[name] = next((e for e in reversed(events) if e["type"] == "step"), {})
-        if events and events[-1]["type"] == "stopped":
+        feed = RunFeed(out, keep=1)
+        feed.update()
+        ended[name] = feed.last_step or {}
+        if feed.end and feed.end["type"] == "stopped":
             print(f"stopped during {name}: the remedies after it were not run", file=sys.stderr)
             break
     print(f"{'remedy':<28}{'step':>6}" + "".join(f"{label:>10}" for label in ENDED_AT.values()))

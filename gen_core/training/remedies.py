@@ -31,7 +31,7 @@ def remedies(model: str) -> dict[str, dict[str, Any]]:
             "beta1": 0.0,
             "beta2": 0.9,
             **({"d_batch_norm": False} if model == "dcgan" else {}),
-        },  # fmt: skip
+        },
         "without batch norm": {batch_norm: False},  # what the model's batch norm was doing
     }
 

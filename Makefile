@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint checkpoints clean
+.PHONY: run test test-fast checkpoints clean
 
 $(VENV)/.app: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,12 +20,18 @@ $(VENV)/.dev: $(VENV)/.app requirements-dev.txt
 run: $(VENV)/.app
 	$(VENV)/bin/streamlit run app.py
 
-## Set up (first time) and run lint, the type check of gen_core, and every test
+## Set up (first time) and run lint, the type check, and every test (~10 minutes on 2 cores)
 test: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(PY) -m pytest
+
+## The quick tier for the edit loop (under 90 s): lint, types, library and unit tests only
+test-fast: $(VENV)/.dev
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+	$(PY) -m pytest -m "not slow" -q
 
 ## Retrain the shipped checkpoints in checkpoints/ (CPU, a few minutes each, reproducible)
 checkpoints: $(VENV)/.app

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _common import p95, ratio_line
 from PIL import Image
 
 from gen_core.anomaly import (
@@ -154,11 +155,8 @@ def upload_latency(repeats: int) -> None:
             value = float(score(model, prepare(upload).tensor[None], kind, reference).scores[0])
             _ = value > cut
             times.append((time.perf_counter() - start) * 1000)
-        times.sort()
-        p95 = times[min(len(times) - 1, round(0.95 * len(times)))]
-        print(
-            f"   {kind:<12} p50 {np.median(times):.1f} ms, p95 {p95:.1f} ms; target p95 150 ms: {p95 / 150:.2f}x"
-        )
+        print(f"   {kind:<12} p50 {np.median(times):.1f} ms, p95 {p95(times):.1f} ms")
+    print(ratio_line(f"upload to {kind} verdict, p95 ms vs target 150 ms", p95(times), 150))
 
 
 def main() -> None:

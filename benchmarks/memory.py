@@ -21,6 +21,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from _common import ratio_line
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -106,18 +108,20 @@ def main() -> None:
     print(f"baselines: python + torch {torch_only:.0f} MB; + one torch.optim.Adam {any_training:.0f} MB; "
           f"torch + streamlit, plotly, gen_core {with_app:.0f} MB")  # fmt: skip
     print("\n1. Training, one epoch of mnist-5k through the CLI (peak RSS)")
+    peaks = {}
     with tempfile.TemporaryDirectory() as tmp:
         for model in ("dcgan", "fcgan", "vae", "conv-vae"):
-            peak = train_peak_mb(model, Path(tmp), 3 if args.smoke else 0)
-            print(
-                f"   {model:<9} {peak:6.0f} MB   {peak / any_training:.2f}x python + torch + Adam"
-            )
+            peaks[model] = train_peak_mb(model, Path(tmp), 3 if args.smoke else 0)
+            print(f"   {model:<9} {peaks[model]:6.0f} MB   "
+                  f"{peaks[model] / any_training:.2f}x python + torch + Adam")  # fmt: skip
     print("\n2. App server (streamlit run app.py), each page drawn in headless Chromium")
-    if not Path(CHROMIUM).exists():
-        print(f"   skipped: {CHROMIUM} is not installed (apt-get install chromium); 1.00x")
-        return
-    for label, peak in app_peaks(PAGES[:1] if args.smoke else PAGES):
-        print(f"   {label:<30} peak {peak:6.0f} MB   {peak / with_app:.2f}x the imports alone")
+    if Path(CHROMIUM).exists():
+        for label, peak in app_peaks(PAGES[:1] if args.smoke else PAGES):
+            print(f"   {label:<30} peak {peak:6.0f} MB   {peak / with_app:.2f}x the imports alone")
+    else:
+        print(f"   skipped: {CHROMIUM} is not installed (apt-get install chromium)")
+    print(ratio_line("largest training run, MB vs python + torch + Adam", max(peaks.values()),
+                     any_training))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 
 import torch
+from _common import ratio_line
 
 from gen_core.checkpoints import load_checkpoint
 from gen_core.classifier import predict
@@ -54,8 +55,9 @@ def main() -> None:
     target = 0.95 * math.log(10)
     print(f"\nDCGAN / fcGAN classifier FID: {dc['classifier FID'] / fc['classifier FID']:.2f}x "
           f"(below 1: DCGAN closer to the test digits); real-data floor {floor:.2f}")  # fmt: skip
-    print(f"DCGAN class entropy {dc['class entropy (nats)']:.3f} vs target 0.95 ln 10 = {target:.3f}: "
-          f"{dc['class entropy (nats)'] / target:.3f}x")  # fmt: skip
+    print(
+        ratio_line("DCGAN class entropy vs target 0.95 ln 10", dc["class entropy (nats)"], target)
+    )
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import torch
+from _common import ratio_line
 from _reference import (
     ExampleD64,
     ExampleG64,
@@ -174,6 +175,7 @@ def dcgan(
     print(f"   epoch time: gen_core {ours_epoch:.2f} s vs PyTorch examples' 64-px DCGAN "
           f"{ref_epoch:.1f} s (timed over {max(2, ref_steps // 4)} steps{earlier}): "
           f"{ref_epoch / ours_epoch:.1f}x faster; target >= 10x")  # fmt: skip
+    print(ratio_line("DCGAN epoch s, PyTorch examples' 64-px over gen_core", ref_epoch, ours_epoch))
 
 
 def main() -> None:

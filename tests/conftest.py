@@ -1,14 +1,15 @@
+"""Fixtures shared by every test; helpers to import live in tests/helpers.py."""
+
 import os
 import tempfile
-from pathlib import Path
 
 import pytest
-import torch
 
 from gen_core.data import DatasetUnavailable, load_dataset
 from gen_core.device import seed_everything
 
-ROOT = Path(__file__).resolve().parent.parent
+from .helpers import require_datasets
+
 # The app's runs folder for this test session: set before any test imports ui.common.
 os.environ["GEN_CORE_RUNS"] = tempfile.mkdtemp(prefix="gen_core_test_runs_")
 
@@ -34,24 +35,3 @@ def fashion():
         if require_datasets():
             raise
         pytest.skip("Debian package dataset-fashion-mnist not installed")
-
-
-def require_datasets() -> bool:
-    """CI sets GEN_CORE_REQUIRE_DATASETS=1 so a missing system dataset fails instead of skipping."""
-    return os.environ.get("GEN_CORE_REQUIRE_DATASETS") == "1"
-
-
-def params_equal(a: torch.nn.Module, b: torch.nn.Module) -> bool:
-    sa, sb = a.state_dict(), b.state_dict()
-    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
-
-
-def open_page(page: str, timeout: float = 120, **query: str):
-    """AppTest of the real entry point (app.py), switched to ``page`` (e.g. "pages/train.py")."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    return at.switch_page(page).run()

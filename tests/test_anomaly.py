@@ -16,19 +16,12 @@ from gen_core.anomaly import (
 from gen_core.checkpoints import load_checkpoint
 from gen_core.preprocess import FASHION, MNIST, ImageRejected, framing_for, open_image, prepare
 
-from .conftest import ROOT
+from .helpers import ROOT, png
 
 
 @pytest.fixture(scope="module")
 def vae():
     return load_checkpoint(ROOT / "checkpoints" / "conv-vae").model
-
-
-def png(array: np.ndarray, mode: str | None = None, **save) -> bytes:
-    buffer = io.BytesIO()
-    image = Image.fromarray(array) if mode is None else Image.fromarray(array).convert(mode)
-    image.save(buffer, format=save.pop("format", "PNG"), **save)
-    return buffer.getvalue()
 
 
 def test_auroc_equals_a_hand_computed_value():

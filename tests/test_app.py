@@ -7,10 +7,11 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from gen_core.images import save_grid
 from gen_core.runs import RunManager
 
-from .conftest import ROOT, open_page
+from .helpers import ROOT, fake_run, open_page
+
+pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
 TRAIN = "pages/train.py"
 APP = str(ROOT / "app.py")  # the home page
@@ -132,37 +133,6 @@ def test_a_failed_run_shows_its_reason_without_a_traceback(train_page):
     rerun_until(at, lambda a: "failed" in header(a))
     assert any("MNIST" in e.value for e in at.error)
     assert not at.exception
-
-
-def fake_run(root, run_id, model, options, step_rows, end="finished", grids=(), dataset=None):
-    """A run folder written by hand, as a finished run leaves it; ``grids``: (step, images)."""
-    folder = root / run_id
-    folder.mkdir(parents=True)
-    (folder / "run.json").write_text(
-        json.dumps({"id": run_id, "model": model, "options": options, "created": time.time()})
-    )
-    family = "gan" if "gan" in model else "vae"
-    lines = [{"type": "start", "step": 0, "model": model, "family": family, "device": "CPU", "total_steps": 100,
-              "dataset": dataset or {"name": "mnist-5k"}, "parameters": 1}]  # fmt: skip
-    lines += [
-        {
-            "type": "step",
-            "epoch": 0,
-            "images_per_s": 1000.0,
-            "eta_s": 0.0,
-            "total_steps": 100,
-            **row,
-        }
-        for row in step_rows
-    ]
-    for step, images in grids:
-        path = save_grid(images, folder / "samples" / f"step_{step:07d}.png")
-        lines.append(
-            {"type": "samples", "step": step, "epoch": step // 50, "path": f"samples/{path.name}"}
-        )
-    lines.append({"type": end, "step": step_rows[-1]["step"]})
-    (folder / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in lines))
-    return run_id
 
 
 def test_a_run_where_d_wins_shows_the_warning_and_compare_overlays_runs(train_page):

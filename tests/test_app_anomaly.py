@@ -8,8 +8,9 @@ from PIL import Image
 
 from gen_core.anomaly import evaluate, fit_reference, score, threshold
 
-from .conftest import ROOT, open_page
-from .test_anomaly import png
+from .helpers import ROOT, open_page, png
+
+pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
 ANOMALY = "pages/anomaly.py"
 

@@ -3,15 +3,16 @@
 import json
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
 from gen_core.models import build_model
 from gen_core.training import VAETrainConfig, make_trainer
 
-from .conftest import open_page
-from .test_anomaly import png
-from .test_app import fake_run
+from .helpers import fake_run, open_page, png
+
+pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
 
 def test_a_fashion_mnist_vae_is_shown_clothes_and_evaluated_against_digits(fashion):

@@ -2,13 +2,15 @@
 the mnist-5k digits with a note, since those are MNIST training images it may have seen."""
 
 import numpy as np
+import pytest
 
 from gen_core.data import mnist_on_disk
 from gen_core.models import build_model
 from gen_core.training import VAETrainConfig, make_trainer
 
-from .conftest import open_page
-from .test_data import write_idx
+from .helpers import open_page, write_idx
+
+pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
 
 def fake_mnist(root, test_images: np.ndarray, test_labels: np.ndarray) -> None:

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from .conftest import ROOT, open_page
+from .helpers import ROOT, open_page
+
+pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
 INTERPOLATE = "pages/interpolate.py"
 LATENT = "pages/latent_space.py"
@@ -138,7 +140,7 @@ def test_both_pages_work_on_a_freshly_trained_checkpoint(mnist5k):
 
 
 def test_uploaded_endpoints_keep_their_names_when_one_file_is_refused(mnist5k):
-    from .test_anomaly import png
+    from .helpers import png
 
     at = open_with(INTERPOLATE, "vae")
     at.button_group(key="i_source").set_value("Test digits").run()

@@ -4,7 +4,9 @@ import pytest
 
 from gen_core.checkpoints import load_checkpoint, save_checkpoint
 
-from .conftest import ROOT, open_page
+from .helpers import ROOT, open_page
+
+pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
 REPORT = "pages/report.py"
 

@@ -7,7 +7,7 @@ import torch
 from gen_core import checkpoints as ckpt
 from gen_core.models import MODELS, build_model
 
-from .conftest import params_equal
+from .helpers import params_equal
 
 
 @pytest.mark.parametrize("name", list(MODELS))

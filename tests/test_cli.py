@@ -2,8 +2,6 @@
 
 import dataclasses
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -11,20 +9,7 @@ from gen_core import checkpoints as ckpt
 from gen_core.cli import main
 from gen_core.events import read_events
 
-from .conftest import ROOT
-
-
-def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [sys.executable, "-m", "gen_core", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-    return proc
+from .helpers import cli
 
 
 @pytest.mark.slow
@@ -43,6 +28,7 @@ def test_train_one_epoch_end_to_end(tmp_path, model):
     assert loaded.info.step == 31 and loaded.info.epoch == 1 and loaded.info.has_training_state
 
 
+@pytest.mark.slow
 def test_resume_stop_file_list_sample_and_export(tmp_path):
     out = tmp_path / "run"
     cli(
@@ -78,6 +64,7 @@ def test_resume_stop_file_list_sample_and_export(tmp_path):
     assert not (tmp_path / "shipped" / "vae.state.safetensors").exists()
 
 
+@pytest.mark.slow
 def test_every_config_field_is_an_option():
     help_text = cli("train", "--model", "dcgan", "--out", "x", "--help").stdout
     for option in ("--ngf", "--d-batch-norm", "--d-dropout", "--loss", "--label-smoothing", "--d-steps",
@@ -86,6 +73,7 @@ def test_every_config_field_is_an_option():
     assert "one-sided" in help_text  # the field comment is the help text
 
 
+@pytest.mark.slow
 def test_train_help_without_a_model_lists_the_models_and_how_to_see_their_options():
     help_text = cli("train", "--help").stdout
     assert "fcgan,dcgan,vae,conv-vae" in help_text and "--model NAME --help" in help_text
@@ -105,6 +93,7 @@ def test_every_config_field_has_its_help_comment():
         assert not missing, f"{cls.__name__}: no help comment for {missing}"
 
 
+@pytest.mark.slow
 def test_bad_input_gets_a_message_not_a_traceback(tmp_path):
     proc = cli(
         "train", "--model", "vae", "--dataset", "cifar", "--out", str(tmp_path / "a"), check=False
@@ -150,6 +139,7 @@ def test_bad_input_gets_a_message_not_a_traceback(tmp_path):
     assert proc.returncode == 1 and "does not generate images" in proc.stderr
 
 
+@pytest.mark.slow
 def test_classifier_command_records_its_test_accuracy(tmp_path):
     proc = cli("classifier", "--out", str(tmp_path / "clf"), "--epochs", "1")
     info = ckpt.read_info(tmp_path / "clf")
@@ -157,6 +147,7 @@ def test_classifier_command_records_its_test_accuracy(tmp_path):
     assert f"{info.train['test_accuracy']:.4f}" in proc.stdout
 
 
+@pytest.mark.slow
 def test_report_command_prints_the_figures_of_a_checkpoint():
     proc = cli("report", "checkpoints/vae", "-n", "200", "-k", "5")
     assert "classifier FID" in proc.stdout and "test -log p(x), IW" in proc.stdout
@@ -183,6 +174,7 @@ def test_a_mistyped_option_value_is_named_with_what_it_should_be(
     assert f"argument {option}: {said}" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_remedies_trains_each_run_into_its_folder_and_prints_where_each_ended(tmp_path):
     from gen_core.training.remedies import remedies
 
@@ -197,6 +189,7 @@ def test_remedies_trains_each_run_into_its_folder_and_prints_where_each_ended(tm
     assert rows["WGAN-GP"][-2:] == ["-", "-"] and 0 < float(rows["baseline"][-1]) < 1
 
 
+@pytest.mark.slow
 def test_stopping_one_remedy_run_stops_the_comparison(tmp_path):
     (tmp_path / "baseline").mkdir()
     (tmp_path / "baseline" / "STOP").touch()  # as a Ctrl-C or `touch OUT/baseline/STOP` would

@@ -1,4 +1,3 @@
-import gzip
 import importlib.util
 from pathlib import Path
 
@@ -9,15 +8,7 @@ import torch
 from gen_core import data
 from gen_core.data import BatchStream, DatasetUnavailable, load_dataset, read_idx
 
-from .conftest import require_datasets
-
-
-def write_idx(path: Path, array: np.ndarray, compress: bool = False) -> None:
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
-        int(d).to_bytes(4, "big") for d in array.shape
-    )
-    payload = header + array.astype(np.uint8).tobytes()
-    path.write_bytes(gzip.compress(payload) if compress else payload)
+from .helpers import require_datasets, write_idx
 
 
 def test_mnist_5k_split_is_stratified_and_in_file_order(mnist5k):

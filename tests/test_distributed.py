@@ -11,9 +11,9 @@ from gen_core.distributed import launcher
 from gen_core.events import read_events
 from gen_core.runs import RunManager
 
-from .conftest import ROOT
-from .test_cli import cli
-from .test_runs import wait_for
+from .helpers import ROOT, cli, wait_for
+
+pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
 ENV = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1"}
 
@@ -25,7 +25,6 @@ def torchrun(*args: str, processes: int = 2) -> subprocess.CompletedProcess:
     return proc
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("model", "extra"),
     [("vae", []), ("conv-vae", []), ("fcgan", []), ("dcgan", []),

@@ -17,7 +17,7 @@ from gen_core.latent import (
 )
 from gen_core.losses import bernoulli_nll
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 T = torch.linspace(0, 1, 11)
 

@@ -14,7 +14,7 @@ from gen_core.metrics import (
     vae_likelihood,
 )
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 
 def test_frechet_distance_is_zero_for_a_set_with_itself_and_grows_with_a_shift():

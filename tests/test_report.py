@@ -18,7 +18,7 @@ from gen_core.report import (
     sample_quality,
 )
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -11,19 +11,12 @@ from gen_core.checkpoints import read_info
 from gen_core.events import RunFeed
 from gen_core.runs import RunManager, options_to_args
 
+from .helpers import wait_for
+
+pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
+
 TINY = {"dataset": "mnist-5k", "steps": 10, "log_every": 5, "sample_every": 5, "device": "cpu"}
 LONG = {**TINY, "steps": 1_000_000}
-
-
-def wait_for(manager, run_id, statuses, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        manager.refresh()
-        status = manager.status(run_id)
-        if status.status in statuses:
-            return status
-        time.sleep(0.2)
-    raise AssertionError(f"run {run_id} still {manager.status(run_id).status}, wanted {statuses}")
 
 
 @pytest.fixture
@@ -74,13 +67,16 @@ def test_limit_one_queues_the_second_run_until_the_first_ends(manager):
 def test_a_half_written_request_is_skipped_and_the_poller_keeps_going(manager):
     (manager.root / "20000101-000000-vae-half").mkdir(parents=True)
     (manager.root / "20000101-000000-vae-half" / "run.json").write_text('{"id": "20000101-0')
-    run_id = manager.submit("vae", TINY)
-    assert [r.id for r in manager.list_runs()] == [run_id]
+    first = manager.submit("vae", LONG)
+    second = manager.submit("vae", TINY)
+    assert [r.id for r in manager.list_runs()] == [second, first]
+    assert not list(manager.root.glob(f"{first}/.*.tmp"))  # the request was written whole
     manager.start_polling()
-    assert manager._thread is not None
-    time.sleep(0.5)
-    assert manager._thread.is_alive()
-    assert not list(manager.root.glob(f"{run_id}/.*.tmp"))  # the request was written whole
+    manager.stop(first)
+    deadline = time.monotonic() + 60  # no refresh from here: only the poller can start the second
+    while manager.status(second).status == "queued" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert manager.status(second).status in ("running", "finished")
 
 
 def test_stopping_a_queued_run_means_it_never_starts(manager):

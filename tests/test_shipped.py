@@ -8,7 +8,7 @@ from gen_core.data import DATASETS
 from gen_core.losses import elbo_parts
 from gen_core.report import CLASSIFIERS, classifier_path
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 SHIPPED = ROOT / "checkpoints"
 

@@ -11,7 +11,7 @@ from gen_core.events import RunLog, read_events
 from gen_core.models import build_model
 from gen_core.training import GANTrainConfig, VAETrainConfig, make_trainer
 
-from .conftest import params_equal
+from .helpers import params_equal
 
 
 def trainer_for(name, images, tmp_path=None, model_config=None, **overrides):
@@ -39,6 +39,7 @@ def test_vae_loss_falls(mnist5k):
     assert last.type == "finished" and last.step == 300
 
 
+@pytest.mark.slow  # compiling takes most of a minute
 def test_a_compiled_training_step_learns_like_the_eager_one(mnist5k):
     eager, eager_events = trainer_for("vae", mnist5k.train.images, steps=150, log_every=50)
     compiled, events = trainer_for(

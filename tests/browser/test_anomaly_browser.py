@@ -1,9 +1,12 @@
 """Upload a digit photo on the Anomaly page in a real browser and read the verdict."""
 
+import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
 from gen_core.data import load_dataset
+
+pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
 expect.set_options(timeout=30_000)
 

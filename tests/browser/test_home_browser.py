@@ -2,7 +2,10 @@
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
 expect.set_options(timeout=30_000)
 

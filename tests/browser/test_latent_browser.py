@@ -1,9 +1,12 @@
 """Drag the interpolation slider, upload endpoints, and click the latent map in a real browser."""
 
+import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
 from gen_core.data import load_dataset
+
+pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
 expect.set_options(timeout=30_000)
 

@@ -1,6 +1,9 @@
 """Measure a checkpoint on the Model report page in a real browser."""
 
+import pytest
 from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
 expect.set_options(timeout=60_000)
 

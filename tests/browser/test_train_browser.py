@@ -3,7 +3,10 @@
 import re
 import time
 
+import pytest
 from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
 expect.set_options(timeout=20_000)
 

@@ -1,0 +1,109 @@
+"""Helpers the tests import (pytest's conftest holds fixtures only, and is never imported)."""
+
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from gen_core.images import save_grid
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def require_datasets() -> bool:
+    """CI sets GEN_CORE_REQUIRE_DATASETS=1 so a missing system dataset fails instead of skipping."""
+    return os.environ.get("GEN_CORE_REQUIRE_DATASETS") == "1"
+
+
+def params_equal(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def open_page(page: str, timeout: float = 120, **query: str):
+    """AppTest of the real entry point (app.py), switched to ``page`` (e.g. "pages/train.py")."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    return at.switch_page(page).run()
+
+
+def png(array: np.ndarray, mode: str | None = None, **save) -> bytes:
+    buffer = io.BytesIO()
+    image = Image.fromarray(array) if mode is None else Image.fromarray(array).convert(mode)
+    image.save(buffer, format=save.pop("format", "PNG"), **save)
+    return buffer.getvalue()
+
+
+def write_idx(path: Path, array: np.ndarray, compress: bool = False) -> None:
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
+        int(d).to_bytes(4, "big") for d in array.shape
+    )
+    payload = header + array.astype(np.uint8).tobytes()
+    path.write_bytes(gzip.compress(payload) if compress else payload)
+
+
+def wait_for(manager, run_id, statuses, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        manager.refresh()
+        status = manager.status(run_id)
+        if status.status in statuses:
+            return status
+        time.sleep(0.2)
+    raise AssertionError(f"run {run_id} still {manager.status(run_id).status}, wanted {statuses}")
+
+
+def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, "-m", "gen_core", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def fake_run(root, run_id, model, options, step_rows, end="finished", grids=(), dataset=None):
+    """A run folder written by hand, as a finished run leaves it; ``grids``: (step, images)."""
+    folder = root / run_id
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(
+        json.dumps({"id": run_id, "model": model, "options": options, "created": time.time()})
+    )
+    family = "gan" if "gan" in model else "vae"
+    lines = [{"type": "start", "step": 0, "model": model, "family": family, "device": "CPU", "total_steps": 100,
+              "dataset": dataset or {"name": "mnist-5k"}, "parameters": 1}]  # fmt: skip
+    lines += [
+        {
+            "type": "step",
+            "epoch": 0,
+            "images_per_s": 1000.0,
+            "eta_s": 0.0,
+            "total_steps": 100,
+            **row,
+        }
+        for row in step_rows
+    ]
+    for step, images in grids:
+        path = save_grid(images, folder / "samples" / f"step_{step:07d}.png")
+        lines.append(
+            {"type": "samples", "step": step, "epoch": step // 50, "path": f"samples/{path.name}"}
+        )
+    lines.append({"type": end, "step": step_rows[-1]["step"]})
+    (folder / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in lines))
+    return run_id

@@ -64,10 +64,10 @@ else:
             {
                 "checkpoint": label(i),
                 "model": i.model,
-                "latent size": i.config.get("nz", i.config.get("latent_dim")),
+                "latent size": i.latent_dim,
                 "step": i.step,
                 "epoch": i.epoch,
-                "dataset": i.dataset.get("name", "?"),
+                "dataset": i.dataset.name,
                 "created (UTC)": i.created[:16].replace("T", " "),
             }
             for i in infos

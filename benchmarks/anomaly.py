@@ -3,7 +3,7 @@
 1. One-vs-rest on mnist-5k: train on one digit's 400 training images, score all 1,000 test
    images, AUROC with the other nine digits as anomalies; mean over the 10 digits.
    Baseline: scikit-learn PCA (16 components) reconstruction error. Target: >= 0.96.
-   Beside it: plain VAEs (--steps each), and the project's recipe (gen_core.anomaly's
+   Beside it: plain VAEs (--steps each), and the project's recipe (gen_core.analysis.anomaly's
    ONE_VS_REST_TRAINING) scored by squared error and by squared error + latent neighbours.
 2. MNIST test digits vs Fashion-MNIST test items, with the shipped VAEs trained on all of
    mnist-5k. Target: >= 0.998.
@@ -25,7 +25,7 @@ import torch
 from _common import p95, ratio_line
 from PIL import Image
 
-from gen_core.anomaly import (
+from gen_core.analysis.anomaly import (
     NEEDS_REFERENCE,
     ONE_VS_REST_MODEL,
     ONE_VS_REST_TRAINING,

@@ -14,9 +14,9 @@ from pathlib import Path
 import torch
 from _common import p95, ratio_line
 
+from gen_core.analysis.latent import at_position, decode, seeded_latents
 from gen_core.checkpoints import load_checkpoint
 from gen_core.images import png_bytes, to_pil
-from gen_core.latent import at_position, decode, seeded_latents
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P95_MS = 30.0

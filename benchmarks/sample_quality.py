@@ -17,11 +17,11 @@ from pathlib import Path
 import torch
 from _common import ratio_line
 
+from gen_core.analysis.metrics import frechet_distance
+from gen_core.analysis.report import checkpoint_report
 from gen_core.checkpoints import load_checkpoint
-from gen_core.classifier import predict
 from gen_core.data import load_dataset, subset
-from gen_core.metrics import frechet_distance
-from gen_core.report import checkpoint_report
+from gen_core.models.classifier import predict
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ("dcgan", "fcgan", "vae", "conv-vae")

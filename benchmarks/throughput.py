@@ -37,11 +37,11 @@ from _reference import (
 )
 from torchvision import transforms
 
+from gen_core.analysis.report import classifier_path, sample_quality
 from gen_core.checkpoints import load_checkpoint
 from gen_core.data import Dataset, load_dataset, to_unit
 from gen_core.device import describe_device, resolve_device, seed_everything
 from gen_core.models import build_model
-from gen_core.report import classifier_path, sample_quality
 from gen_core.training import GANTrainConfig, Trainer, VAETrainConfig, make_trainer
 
 ROOT = Path(__file__).resolve().parent.parent

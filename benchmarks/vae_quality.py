@@ -4,7 +4,7 @@
   the issue measured 141.1 on this machine;
 - gen_core, same architecture and settings: must match the reference (same math);
 - gen_core's best VAE in the same 10 epochs: the conv VAE (fc 256, batch 16); target <= 115.
-gen_core's figures come from gen_core.metrics.vae_likelihood (negative ELBO averaged over k
+gen_core's figures come from gen_core.analysis.metrics.vae_likelihood (negative ELBO averaged over k
 posterior samples, plus the importance-weighted -log p(x) with the same k).
 
 Run: .venv/bin/python benchmarks/vae_quality.py [--epochs 10] [--smoke]
@@ -29,9 +29,9 @@ from _reference import (
 )
 from torchvision import transforms
 
+from gen_core.analysis.metrics import vae_likelihood
 from gen_core.data import Dataset, load_dataset
 from gen_core.device import seed_everything
-from gen_core.metrics import vae_likelihood
 from gen_core.models import build_model
 from gen_core.training import VAETrainConfig, make_trainer
 

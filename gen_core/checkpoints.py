@@ -22,9 +22,11 @@ import torch
 from safetensors.torch import load_file, save
 
 from gen_core import __version__
-from gen_core.classifier import Classifier, ClassifierConfig
+from gen_core.configs import from_dict
+from gen_core.data import DatasetInfo, class_list
 from gen_core.files import atomic_write
-from gen_core.models import MODELS, GenerativeModel, config_from_dict
+from gen_core.models import MODELS, Family, GenerativeModel
+from gen_core.models.classifier import Classifier, ClassifierConfig
 
 FORMAT = "gen_core-checkpoint"
 LOADABLE: dict[str, tuple[type[Any], type[Any]]] = {
@@ -39,22 +41,31 @@ class CheckpointError(ValueError):
     """A file is not a usable gen_core checkpoint; the message says why."""
 
 
+@dataclass(frozen=True)
+class FileRef:
+    """A tensor file the sidecar vouches for: its name beside the sidecar and its SHA-256."""
+
+    file: str
+    sha256: str
+
+
 @dataclass
 class CheckpointInfo:
-    """Everything the sidecar says, without loading any weights."""
+    """Everything the sidecar says, checked and typed, without loading any weights."""
 
     path: Path
     model: str
-    family: str
+    family: Family
     config: dict[str, Any]
     step: int
     epoch: int
     created: str
     library_version: str
-    dataset: dict[str, Any] = field(default_factory=dict)
-    train: dict[str, Any] = field(default_factory=dict)
+    weights: FileRef
+    dataset: DatasetInfo = field(default_factory=lambda: DatasetInfo.from_dict({}))
+    train: dict[str, Any] = field(default_factory=dict)  # the training settings, by field name
     history: list[dict[str, Any]] = field(default_factory=list)
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    training_state: dict[str, Any] | None = None  # file, sha256, optimizers, batches_seen
 
     @property
     def name(self) -> str:
@@ -62,7 +73,18 @@ class CheckpointInfo:
 
     @property
     def has_training_state(self) -> bool:
-        return bool(self.raw.get("training_state"))
+        return self.training_state is not None
+
+    @property
+    def classes(self) -> list[int]:
+        """The labels it was trained on; [] for every class."""
+        return class_list(str(self.train.get("classes") or ""))
+
+    @property
+    def latent_dim(self) -> int | None:
+        """The latent size of a GAN or VAE; None for a classifier."""
+        size = self.config.get("nz", self.config.get("latent_dim"))
+        return int(size) if size is not None else None
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in files_of(self.path) if p.exists())
@@ -103,7 +125,7 @@ def save_checkpoint(
     *,
     step: int = 0,
     epoch: int = 0,
-    dataset: dict[str, Any] | None = None,
+    dataset: DatasetInfo | None = None,
     train: dict[str, Any] | None = None,
     history: list[dict[str, Any]] | None = None,
     training_state: TrainingState | None = None,
@@ -121,12 +143,12 @@ def save_checkpoint(
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": model.name,
         "family": model.family,
-        "config": dataclasses.asdict(model.config),  # type: ignore[call-overload]
+        "config": dataclasses.asdict(model.config),
         "weights": {"file": weights.name, "sha256": _sha256(weights)},
         "training_state": None,
         "step": step,
         "epoch": epoch,
-        "dataset": dataset or {},
+        "dataset": dataclasses.asdict(dataset) if dataset else {},
         "train": train or {},
         "history": history or [],
     }
@@ -156,27 +178,72 @@ def read_info(path: str | Path) -> CheckpointInfo:
         raise CheckpointError(f"{sidecar} is too large to be a checkpoint sidecar")
     try:
         meta = json.loads(sidecar.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise CheckpointError(f"{sidecar} is not valid JSON: {err}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(
             f'{sidecar} is not a gen_core checkpoint (no \'"format": "{FORMAT}"\')'
         )
-    if meta.get("format_version", 0) > FORMAT_VERSION:
+    version = meta.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise CheckpointError(f"{sidecar} has a bad format_version: {version!r}")
+    if version > FORMAT_VERSION:
         raise CheckpointError(
-            f"{sidecar} was written by a newer gen_core (format {meta['format_version']}); upgrade to load it"
+            f"{sidecar} was written by a newer gen_core (format {version}); upgrade to load it"
         )
-    if meta.get("model") not in LOADABLE:
-        raise CheckpointError(f"{sidecar} names an unknown model {meta.get('model')!r}")
+    model = meta.get("model")
+    if not isinstance(model, str) or model not in LOADABLE:
+        raise CheckpointError(f"{sidecar} names an unknown model {model!r}")
+    for key, kinds in SIDECAR_FIELDS.items():
+        if not _is(meta.get(key), kinds):
+            raise CheckpointError(f"{sidecar} is missing or has a bad field: {key}")
+    if meta["family"] != LOADABLE[model][1].family or meta["step"] < 0 or meta["epoch"] < 0:
+        raise CheckpointError(f"{sidecar} has a bad family, step or epoch")
     try:
         return CheckpointInfo(
-            path=stem, model=meta["model"], family=meta["family"], config=dict(meta["config"]),
-            step=int(meta["step"]), epoch=int(meta["epoch"]), created=str(meta["created"]),
-            library_version=str(meta["library_version"]), dataset=dict(meta.get("dataset") or {}),
-            train=dict(meta.get("train") or {}), history=list(meta.get("history") or []), raw=meta,
+            path=stem, model=model, family=meta["family"], config=meta["config"],
+            step=meta["step"], epoch=meta["epoch"], created=meta["created"],
+            library_version=meta["library_version"], weights=_file_ref(meta["weights"]),
+            dataset=DatasetInfo.from_dict(meta.get("dataset") or {}), train=meta.get("train") or {},
+            history=[row for row in meta.get("history") or [] if isinstance(row, dict)],
+            training_state=_state_entry(meta.get("training_state")),
         )  # fmt: skip
     except (KeyError, TypeError, ValueError) as err:
         raise CheckpointError(f"{sidecar} is missing or has a bad field: {err}") from None
+
+
+# What each sidecar field must hold (optional ones may also be absent: older sidecars).
+SIDECAR_FIELDS: dict[str, tuple[type, ...]] = {
+    "family": (str,), "config": (dict,), "weights": (dict,), "step": (int,), "epoch": (int,),
+    "created": (str,), "library_version": (str,), "dataset": (dict, type(None)),
+    "train": (dict, type(None)), "history": (list, type(None)), "training_state": (dict, type(None)),
+}  # fmt: skip
+
+
+def _is(value: object, kinds: type | tuple[type, ...]) -> bool:
+    """isinstance, except that a JSON true/false is not a number."""
+    return isinstance(value, kinds) and not (isinstance(value, bool) and bool not in _tuple(kinds))
+
+
+def _tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kinds if isinstance(kinds, tuple) else (kinds,)
+
+
+def _file_ref(entry: dict[str, Any]) -> FileRef:
+    """A tensor file's entry; a missing or malformed hash is refused (the file would load unchecked)."""
+    digest = entry.get("sha256")
+    if not isinstance(entry.get("file"), str) or not isinstance(digest, str) or len(digest) != 64:
+        raise ValueError("a tensor file entry needs its file name and SHA-256")
+    return FileRef(entry["file"], digest)
+
+
+def _state_entry(entry: dict[str, Any] | None) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    _file_ref(entry)
+    if not isinstance(entry.get("optimizers"), dict) or not _is(entry.get("batches_seen", 0), int):
+        raise ValueError("training_state needs its optimizers (and batches_seen a whole number)")
+    return entry
 
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
@@ -184,12 +251,12 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
     info = read_info(path)
     try:
         config_cls, model_cls = LOADABLE[info.model]
-        model = model_cls(config_from_dict(config_cls, info.config))
+        model = model_cls(from_dict(config_cls, info.config))
     except (TypeError, ValueError) as err:
         raise CheckpointError(
             f"{info.path}: its config does not fit model {info.model!r}: {err}"
         ) from None
-    weights = _load_tensors(files_of(info.path)[1], info.raw["weights"].get("sha256"), device)
+    weights = _load_tensors(files_of(info.path)[1], info.weights.sha256, device)
     try:
         model.load_state_dict(weights)
     except RuntimeError as err:
@@ -201,12 +268,12 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
 
 def load_training_state(info: CheckpointInfo, device: str | torch.device = "cpu") -> TrainingState:
     """The optimizer and RNG state saved beside a run's checkpoint, for resuming it."""
-    entry = info.raw.get("training_state")
-    if not entry:
+    entry = info.training_state
+    if entry is None:
         raise CheckpointError(
             f"{info.path} holds weights only (no optimizer state) and cannot be resumed exactly"
         )
-    tensors = _load_tensors(files_of(info.path)[2], entry.get("sha256"), device)
+    tensors = _load_tensors(files_of(info.path)[2], entry["sha256"], device)
     return TrainingState(tensors, {k: v for k, v in entry.items() if k not in ("file", "sha256")})
 
 
@@ -256,12 +323,10 @@ def restore_optimizer(opt: torch.optim.Optimizer, prefix: str, state: TrainingSt
         ) from None
 
 
-def _load_tensors(
-    file: Path, sha256: str | None, device: str | torch.device
-) -> dict[str, torch.Tensor]:
+def _load_tensors(file: Path, sha256: str, device: str | torch.device) -> dict[str, torch.Tensor]:
     if not file.is_file():
         raise CheckpointError(f"{file} not found: the sidecar points to it")
-    if sha256 and _sha256(file) != sha256:
+    if _sha256(file) != sha256:
         raise CheckpointError(
             f"{file} does not match its sidecar (hash differs): a torn or replaced file"
         )

@@ -7,7 +7,6 @@ events in ``events.jsonl``, sample grids in ``samples/``, and ``checkpoint.*``.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import signal
 import sys
@@ -18,17 +17,19 @@ from typing import Any
 import torch
 
 from gen_core import checkpoints as ckpt
-from gen_core.classifier import accuracy, train_classifier
+from gen_core.analysis.report import checkpoint_report, classifier_path
+from gen_core.configs import build
 from gen_core.data import DATASETS, DatasetUnavailable, load_dataset, only_classes
 from gen_core.device import resolve_device, seed_everything
 from gen_core.distributed import close, init_from_env, local_device
 from gen_core.events import STOP_FILE, Event, RunFeed, RunLog
 from gen_core.images import save_grid
 from gen_core.models import MODELS, GenerativeModel, build_model
-from gen_core.options import add_options, build
-from gen_core.report import checkpoint_report, classifier_path
+from gen_core.models.classifier import accuracy
+from gen_core.options import add_options
 from gen_core.runs import options_to_args
 from gen_core.training import config_for, make_trainer
+from gen_core.training.classifier import train_classifier
 from gen_core.training.remedies import remedy_runs
 
 
@@ -192,7 +193,7 @@ def _train(
             callbacks.append(progress)
         trainer = make_trainer(
             model, only_classes(dataset.train, config.classes).images, config, callbacks=callbacks,
-            dataset_info=dataclasses.asdict(dataset.info), checkpoint_path=out / "checkpoint", dist=group,
+            dataset_info=dataset.info, checkpoint_path=out / "checkpoint", dist=group,
         )  # fmt: skip
         if resumed:
             trainer.resume(resumed.path)
@@ -255,7 +256,7 @@ def list_command(args: argparse.Namespace) -> int:
     for info in infos:
         size = f"{info.size_bytes() / 1e6:.1f} MB"
         print(
-            f"{str(info.path):<40} {info.model:<9} {info.step:>6} {info.epoch:>5} {info.dataset.get('name', '?'):<14} {size:>8}  {info.created}"
+            f"{str(info.path):<40} {info.model:<9} {info.step:>6} {info.epoch:>5} {info.dataset.name:<14} {size:>8}  {info.created}"
         )
     return 0
 
@@ -292,9 +293,7 @@ def classifier_command(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "test_accuracy": acc,
     }
-    stem = ckpt.save_checkpoint(
-        args.out, model, dataset=dataclasses.asdict(dataset.info), train=train
-    )
+    stem = ckpt.save_checkpoint(args.out, model, dataset=dataset.info, train=train)
     print(
         f"test accuracy {acc:.4f} on {len(dataset.test):,} {dataset.info.name} test images; wrote {stem}"
     )
@@ -303,9 +302,8 @@ def classifier_command(args: argparse.Namespace) -> int:
 
 def report_command(args: argparse.Namespace) -> int:
     checkpoint = ckpt.load_checkpoint(args.checkpoint)
-    dataset = checkpoint.info.dataset.get("name", "mnist-5k")
-    path = args.classifier or classifier_path(dataset, Path("checkpoints"))
-    classifier = ckpt.load_checkpoint(path) if path else None
+    path = args.classifier or classifier_path(checkpoint.info.dataset.name, Path("checkpoints"))
+    classifier = ckpt.load_checkpoint(path)
     report = checkpoint_report(checkpoint, classifier, n=args.n, k=args.k, seed=args.seed)
     print(f"{checkpoint.info.path} ({checkpoint.info.model}, step {checkpoint.info.step})")
     for name, value, meaning in report.rows:

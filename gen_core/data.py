@@ -10,13 +10,16 @@ import gzip
 import importlib.util
 import os
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal, get_args
 
 import numpy as np
 import torch
 
-DATASETS = ("auto", "mnist", "mnist-5k", "fashion-mnist")
+DatasetName = Literal["auto", "mnist", "mnist-5k", "fashion-mnist"]
+DATASETS: tuple[DatasetName, ...] = get_args(DatasetName)
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 DOWNLOAD_TIMEOUT_S = 3.0
 MNIST_5K_TRAIN_PER_CLASS = 400
@@ -26,6 +29,30 @@ FASHION_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a dataset's images are, so pages, framing and measuring need not test names."""
+
+    name: Literal["digits", "clothes"]
+    noun: str  # one example, in a sentence: "digit", "item"
+    far_off: DatasetName  # data of another kind: what a detector of this kind is tested against
+
+
+DIGITS = Kind("digits", "digit", "fashion-mnist")
+CLOTHES = Kind("clothes", "item", "mnist-5k")
+KINDS: dict[str, Kind] = {
+    "auto": DIGITS,
+    "mnist": DIGITS,
+    "mnist-5k": DIGITS,
+    "fashion-mnist": CLOTHES,
+}
+
+
+def kind_of(dataset: str) -> Kind:
+    """The kind of a dataset by name (digits for a name this version does not know)."""
+    return KINDS.get(dataset, DIGITS)
 
 
 class DatasetUnavailable(RuntimeError):
@@ -66,9 +93,29 @@ class DatasetInfo:
     classes: tuple[str, ...]
     note: str = ""
 
+    @property
+    def kind(self) -> Kind:
+        return kind_of(self.name)
+
     def describe(self) -> str:
         text = f"{self.name}: {self.train_size:,} train / {self.test_size:,} test images, from {self.source}"
         return f"{text} ({self.note})" if self.note else text
+
+    def describe_class(self, label: int) -> str:
+        """A label in words: "digit 3", or the class's own name ("Trouser")."""
+        return f"digit {label}" if self.kind is DIGITS else self.classes[label]
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> DatasetInfo:
+        """Read back as stored in a sidecar or an event (missing fields from older files default)."""
+        return cls(
+            name=str(values.get("name") or "mnist-5k"),
+            source=str(values.get("source", "")),
+            train_size=int(values.get("train_size", 0)),
+            test_size=int(values.get("test_size", 0)),
+            classes=tuple(map(str, values.get("classes") or MNIST_CLASSES)),
+            note=str(values.get("note", "")),
+        )
 
 
 @dataclass(frozen=True)
@@ -247,14 +294,14 @@ def class_list(classes: str) -> list[int]:
         ) from None
 
 
-def only_classes(split: Split, classes: str) -> Split:
-    """The images of the listed labels ("3" or "1,7"); an empty string keeps every class."""
-    if not classes.strip():
+def only_classes(split: Split, classes: str | Sequence[int]) -> Split:
+    """The images of the listed labels ("3", "1,7" or [1, 7]); none listed keeps every class."""
+    labels = class_list(classes) if isinstance(classes, str) else list(classes)
+    if not labels:
         return split
-    wanted = torch.tensor(class_list(classes))
-    keep = torch.isin(split.labels, wanted)
+    keep = torch.isin(split.labels, torch.tensor(labels))
     if not keep.any():
-        raise ValueError(f"no training images have the labels {classes!r}")
+        raise ValueError(f"no images have the labels {', '.join(map(str, labels))}")
     return Split(split.images[keep], split.labels[keep])
 
 

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import torch
 import torch.nn.functional as F
 
-GAN_LOSSES = ("minimax", "non-saturating", "wgan-gp")
+Loss = Literal["minimax", "non-saturating", "wgan-gp"]
+GAN_LOSSES: tuple[Loss, ...] = get_args(Loss)
 
 
 def d_loss(
-    real_logits: torch.Tensor, fake_logits: torch.Tensor, kind: str, label_smoothing: float = 0.0
+    real_logits: torch.Tensor, fake_logits: torch.Tensor, kind: Loss, label_smoothing: float = 0.0
 ) -> torch.Tensor:
     """Discriminator (or critic) loss.
 
@@ -34,7 +36,7 @@ def d_loss(
     )
 
 
-def g_loss(fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
+def g_loss(fake_logits: torch.Tensor, kind: Loss) -> torch.Tensor:
     """Generator loss.
 
     minimax: minimise E log(1 - D(G(z))), which saturates when D wins;

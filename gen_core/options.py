@@ -10,12 +10,11 @@ import argparse
 import dataclasses
 import inspect
 import re
-import types
 import typing
 from collections.abc import Callable
 from typing import Any
 
-from gen_core.models import coerce
+from gen_core.configs import coerce, expected
 
 _FIELD_COMMENT = re.compile(r"^\s*(\w+)\s*:[^#]*#\s*(.+)$")
 
@@ -52,19 +51,6 @@ def add_options(parser: argparse.ArgumentParser | Any, cls: type, title: str) ->
         )  # fmt: skip
 
 
-_EXPECTED = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
-
-
-def expected(hint: Any) -> str:
-    """What a field's type asks for, in words: "a number", "whole numbers separated by commas"."""
-    if typing.get_origin(hint) is tuple:
-        inner = expected(typing.get_args(hint)[0]).removeprefix("a ")
-        return f"{inner}s separated by commas"
-    if typing.get_origin(hint) in (types.UnionType, typing.Union):
-        return expected(next(a for a in typing.get_args(hint) if a is not type(None)))
-    return _EXPECTED.get(hint, "a value")
-
-
 def _parser(hint: Any) -> Callable[[str], Any]:
     """The argparse ``type`` of a field: its value, or an error that says what was expected."""
 
@@ -75,12 +61,3 @@ def _parser(hint: Any) -> Callable[[str], Any]:
             raise argparse.ArgumentTypeError(f"{text!r} is not {expected(hint)}") from None
 
     return parse
-
-
-def build(cls: type, given: dict[str, Any], base: dict[str, Any] | None = None) -> Any:
-    """An instance of ``cls``: its defaults, overridden by ``base`` (e.g. a checkpoint's), then by ``given``."""
-    names = {f.name for f in dataclasses.fields(cls)}
-    values = {k: v for k, v in (base or {}).items() if k in names}
-    values.update({k: v for k, v in given.items() if k in names})
-    hints = typing.get_type_hints(cls)
-    return cls(**{k: coerce(hints[k], v) for k, v in values.items()})

@@ -6,7 +6,7 @@ import streamlit as st
 import torch
 from PIL import Image
 
-from gen_core.anomaly import (
+from gen_core.analysis.anomaly import (
     NEEDS_REFERENCE,
     ONE_VS_REST_MODEL,
     ONE_VS_REST_TRAINING,
@@ -45,8 +45,7 @@ far = "mnist-5k" if data.name == "fashion-mnist" else "fashion-mnist"  # far-off
 def reference_for(path: str, modified: float) -> Reference:
     """The checkpoint's own training images (its classes only), for scores that compare with them."""
     info = read_info(path)
-    dataset = load_dataset(info.dataset.get("name", "mnist-5k"))
-    normal = only_classes(dataset.train, str(info.train.get("classes", "")))
+    normal = only_classes(load_dataset(info.dataset.name).train, info.classes)
     return fit_reference(cached_model(path, modified), normal.images)
 
 
@@ -90,7 +89,7 @@ def examples() -> dict[str, Image.Image]:
     return found
 
 
-trained_on = str(info.train.get("classes", "")).strip()  # a one-class detector's digit(s)
+trained_on = ",".join(map(str, info.classes))  # a one-class detector's digit(s)
 kind = st.radio(
     "Score", list(SCORES), format_func=SCORES.get, horizontal=True,
     index=list(SCORES).index("sq-error+knn") if trained_on else 0,  # the best for each task

@@ -7,8 +7,8 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
+from gen_core.analysis.latent import at_position, decode, encode, norm_profile, path, seeded_latents
 from gen_core.images import png_bytes, to_gif, to_pil
-from gen_core.latent import at_position, decode, encode, norm_profile, path, seeded_latents
 from gen_core.models import VAE
 from gen_core.preprocess import ImageRejected, framing_for, prepare
 from ui.checkpoints import pick_model, version

@@ -3,8 +3,8 @@
 import streamlit as st
 import torch
 
+from gen_core.analysis.latent import PROJECTIONS, decode, encode
 from gen_core.images import to_pil
-from gen_core.latent import PROJECTIONS, decode, encode
 from ui.checkpoints import pick_model, version
 from ui.common import page
 from ui.latents import (

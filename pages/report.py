@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from gen_core.analysis.report import Report, checkpoint_report
 from gen_core.checkpoints import Checkpoint, CheckpointInfo
 from gen_core.data import DatasetUnavailable
-from gen_core.report import Report, checkpoint_report
 from ui.charts import class_bars, class_names
 from ui.checkpoints import available, classifier, label, load_model, pick_model, version
 from ui.common import page
@@ -45,7 +45,7 @@ def measure(info: CheckpointInfo, model: object, bar: st.delta_generator.DeltaGe
     where = f"{label(info)}: "
     try:
         report = checkpoint_report(
-            Checkpoint(model, info), classifier(info.dataset.get("name", "mnist-5k")),  # type: ignore[arg-type]
+            Checkpoint(model, info), classifier(info.dataset.name),  # type: ignore[arg-type]
             n=n, k=k, seed=seed,
             progress=lambda f, text: bar.progress(f, text=where + text),
         )  # fmt: skip
@@ -64,7 +64,7 @@ def show(report: Report) -> None:
         left.caption(note)
     if report.histogram:
         what = "test images" if info.family == "classifier" else "samples"
-        names = class_names(info.dataset.get("classes", []))
+        names = class_names(info.dataset.classes)
         right.plotly_chart(class_bars(report.histogram, f"Classes of the {what}", names),
                            key="report_classes")  # fmt: skip
 

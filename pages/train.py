@@ -132,7 +132,7 @@ def intervals(steps: int) -> dict:
 
 
 def resume_options(info: CheckpointInfo, total_epochs: int) -> dict:
-    per_epoch = info.dataset.get("train_size", 4000) // info.train.get("batch_size", 64)
+    per_epoch = info.dataset.train_size // info.train.get("batch_size", 64)
     return {"epochs": total_epochs, **intervals((total_epochs - info.epoch) * per_epoch)}
 
 

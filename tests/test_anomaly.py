@@ -5,7 +5,7 @@ import pytest
 import torch
 from PIL import Image
 
-from gen_core.anomaly import (
+from gen_core.analysis.anomaly import (
     evaluate,
     fit_reference,
     neighbour_distance,

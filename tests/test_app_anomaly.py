@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gen_core.anomaly import evaluate, fit_reference, score, threshold
+from gen_core.analysis.anomaly import evaluate, fit_reference, score, threshold
 
 from .helpers import ROOT, open_page, png
 

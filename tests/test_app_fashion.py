@@ -7,6 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
+from gen_core.data import DatasetInfo
 from gen_core.models import build_model
 from gen_core.training import VAETrainConfig, make_trainer
 
@@ -21,7 +22,7 @@ def test_a_fashion_mnist_vae_is_shown_clothes_and_evaluated_against_digits(fashi
 
     stem = RUNS / "20000101-000004-vae-fashion" / "checkpoint"
     make_trainer(build_model("vae"), fashion.train.images, VAETrainConfig(steps=100, device="cpu"),
-                 dataset_info={"name": "fashion-mnist"}, checkpoint_path=stem).run()  # fmt: skip
+                 dataset_info=DatasetInfo.from_dict({"name": "fashion-mnist"}), checkpoint_path=stem).run()  # fmt: skip
 
     latent = open_page("pages/latent_space.py")
     latent.sidebar.selectbox[0].set_value(str(stem)).run()

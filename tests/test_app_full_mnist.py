@@ -4,7 +4,7 @@ the mnist-5k digits with a note, since those are MNIST training images it may ha
 import numpy as np
 import pytest
 
-from gen_core.data import mnist_on_disk
+from gen_core.data import DatasetInfo, mnist_on_disk
 from gen_core.models import build_model
 from gen_core.training import VAETrainConfig, make_trainer
 
@@ -29,7 +29,7 @@ def test_a_full_mnist_model_is_shown_its_own_test_digits_when_they_are_here(
 
     stem = RUNS / "20000101-000005-vae-mnist" / "checkpoint"
     make_trainer(build_model("vae"), mnist5k.train.images, VAETrainConfig(steps=20, device="cpu"),
-                 dataset_info={"name": "mnist"}, checkpoint_path=stem).run()  # fmt: skip
+                 dataset_info=DatasetInfo.from_dict({"name": "mnist"}), checkpoint_path=stem).run()  # fmt: skip
 
     monkeypatch.setenv("GEN_CORE_DATA", str(tmp_path / "nothing"))
     assert not mnist_on_disk()

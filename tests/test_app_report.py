@@ -3,6 +3,7 @@
 import pytest
 
 from gen_core.checkpoints import load_checkpoint, save_checkpoint
+from gen_core.data import DatasetInfo
 
 from .helpers import ROOT, open_page
 
@@ -58,7 +59,9 @@ def test_a_checkpoint_whose_data_is_missing_gets_a_message():
 
     shipped = load_checkpoint(ROOT / "checkpoints" / "vae")
     stem = RUNS / "20000101-000004-vae-fullmnist" / "checkpoint"
-    save_checkpoint(stem, shipped.model, dataset={"name": "mnist"})  # full MNIST: not offline
+    save_checkpoint(
+        stem, shipped.model, dataset=DatasetInfo.from_dict({"name": "mnist"})
+    )  # full MNIST: not offline
     at = pick(open_page(REPORT), stem)
     at.button(key="measure").click().run()
     assert not at.exception and not at.table

@@ -1,3 +1,4 @@
+import hashlib
 import json
 import pickle
 
@@ -5,6 +6,7 @@ import pytest
 import torch
 
 from gen_core import checkpoints as ckpt
+from gen_core.data import DatasetInfo
 from gen_core.models import MODELS, build_model
 
 from .helpers import params_equal
@@ -13,7 +15,7 @@ from .helpers import params_equal
 @pytest.mark.parametrize("name", list(MODELS))
 def test_save_then_load_gives_identical_outputs(tmp_path, name):
     model = build_model(name).eval()
-    stem = ckpt.save_checkpoint(tmp_path / name, model, step=7, epoch=1, dataset={"name": "mnist-5k"},
+    stem = ckpt.save_checkpoint(tmp_path / name, model, step=7, epoch=1, dataset=DatasetInfo.from_dict({"name": "mnist-5k"}),
                                 history=[{"step": 7, "loss": 1.5}])  # fmt: skip
     loaded = ckpt.load_checkpoint(stem)
     assert params_equal(model, loaded.model) and not loaded.model.training
@@ -21,7 +23,7 @@ def test_save_then_load_gives_identical_outputs(tmp_path, name):
     with torch.no_grad():
         assert torch.equal(model.generate(z), loaded.model.generate(z))
     assert loaded.info.step == 7 and loaded.info.history == [{"step": 7, "loss": 1.5}]
-    assert loaded.info.dataset["name"] == "mnist-5k" and loaded.info.model == name
+    assert loaded.info.dataset.name == "mnist-5k" and loaded.info.model == name
 
 
 def test_load_accepts_the_stem_or_either_file(tmp_path):
@@ -72,9 +74,19 @@ def test_corrupt_weights_are_refused(tmp_path):
     with pytest.raises(ckpt.CheckpointError, match="hash differs"):
         ckpt.load_checkpoint(stem)
     meta = json.loads((tmp_path / "m.json").read_text())
-    meta["weights"]["sha256"] = None  # even without the hash, a broken file is refused cleanly
-    (tmp_path / "m.json").write_text(json.dumps(meta))
+    meta["weights"]["sha256"] = hashlib.sha256(weights.read_bytes()).hexdigest()
+    (tmp_path / "m.json").write_text(json.dumps(meta))  # the hash fits: the parser must refuse
     with pytest.raises(ckpt.CheckpointError, match="not a valid safetensors file"):
+        ckpt.load_checkpoint(stem)
+
+
+@pytest.mark.parametrize("digest", [None, "", "abc", 7])
+def test_weights_without_a_hash_are_refused_before_loading(tmp_path, digest):
+    stem = _saved(tmp_path)
+    meta = json.loads((tmp_path / "m.json").read_text())
+    meta["weights"]["sha256"] = digest
+    (tmp_path / "m.json").write_text(json.dumps(meta))
+    with pytest.raises(ckpt.CheckpointError, match="SHA-256"):
         ckpt.load_checkpoint(stem)
 
 
@@ -88,7 +100,7 @@ def test_a_pickle_posing_as_weights_is_never_executed(tmp_path):
     stem = _saved(tmp_path)
     (tmp_path / "m.safetensors").write_bytes(pickle.dumps(Evil()))
     meta = json.loads((tmp_path / "m.json").read_text())
-    meta["weights"]["sha256"] = None
+    meta["weights"]["sha256"] = hashlib.sha256(pickle.dumps(Evil())).hexdigest()
     (tmp_path / "m.json").write_text(json.dumps(meta))
     with pytest.raises(ckpt.CheckpointError):
         ckpt.load_checkpoint(stem)

@@ -136,5 +136,5 @@ def test_training_on_chosen_classes_only(mnist5k):
     assert len(threes) == 400 and set(threes.labels.tolist()) == {3}
     assert set(only_classes(mnist5k.train, "1, 7").labels.tolist()) == {1, 7}
     assert only_classes(mnist5k.train, "") is mnist5k.train
-    with pytest.raises(ValueError, match="no training images"):
+    with pytest.raises(ValueError, match="no images have the labels 11"):
         only_classes(mnist5k.train, "11")

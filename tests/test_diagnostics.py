@@ -1,4 +1,4 @@
-from gen_core.diagnostics import check, discriminator_winning, diverging, vanishing_classes
+from gen_core.analysis.diagnostics import check, discriminator_winning, diverging, vanishing_classes
 
 
 def steps(**series):

@@ -2,9 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from gen_core import latent
-from gen_core.checkpoints import load_checkpoint
-from gen_core.latent import (
+from gen_core.analysis import latent
+from gen_core.analysis.latent import (
     at_position,
     decode,
     encode,
@@ -15,6 +14,7 @@ from gen_core.latent import (
     seeded_latents,
     slerp,
 )
+from gen_core.checkpoints import load_checkpoint
 from gen_core.losses import bernoulli_nll
 
 from .helpers import ROOT

@@ -4,15 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from gen_core.checkpoints import load_checkpoint
-from gen_core.classifier import accuracy, predict
-from gen_core.metrics import (
+from gen_core.analysis.metrics import (
     class_histogram,
     classifier_score,
     entropy,
     frechet_distance,
     vae_likelihood,
 )
+from gen_core.checkpoints import load_checkpoint
+from gen_core.models.classifier import accuracy, predict
 
 from .helpers import ROOT
 

@@ -2,7 +2,8 @@ import pytest
 import torch
 from torch import nn
 
-from gen_core.models import GAN, MODELS, VAE, build_model, config_from_dict
+from gen_core.configs import from_dict
+from gen_core.models import GAN, MODELS, VAE, build_model
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -46,7 +47,7 @@ def test_config_from_a_stored_dict_and_unknown_keys_refused():
     assert model.config.hidden == (400,) and model.latent_dim == 20
     assert [m.out_features for m in model.encoder if isinstance(m, nn.Linear)] == [400]
     with pytest.raises(ValueError, match="no field"):
-        config_from_dict(MODELS["dcgan"][0], {"ngf": 8, "evil": 1})
+        from_dict(MODELS["dcgan"][0], {"ngf": 8, "evil": 1})
     with pytest.raises(ValueError, match="unknown model"):
         build_model("stylegan")
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from gen_core.configs import build
 from gen_core.models import MODELS, build_model
-from gen_core.options import build
 from gen_core.training import GANTrainConfig, make_trainer
 from gen_core.training.remedies import BASELINE, remedies, remedy_runs
 

@@ -6,17 +6,17 @@ import math
 import pytest
 import torch
 
-from gen_core.checkpoints import Checkpoint, load_checkpoint
-from gen_core.classifier import accuracy
-from gen_core.data import subset
-from gen_core.models import build_model
-from gen_core.report import (
+from gen_core.analysis.report import (
     checkpoint_report,
     classifier_path,
     measures,
     model_report,
     sample_quality,
 )
+from gen_core.checkpoints import Checkpoint, load_checkpoint
+from gen_core.data import DatasetInfo, subset
+from gen_core.models import build_model
+from gen_core.models.classifier import accuracy
 
 from .helpers import ROOT
 
@@ -83,9 +83,9 @@ def test_a_one_class_run_is_measured_on_its_class_and_no_classifier_is_explained
 
 def test_each_dataset_is_measured_by_the_classifier_of_its_own_classes(monkeypatch, mnist5k,
                                                                        digit_classifier):  # fmt: skip
-    monkeypatch.setattr("gen_core.report.load_dataset", lambda name: mnist5k)
+    monkeypatch.setattr("gen_core.analysis.report.load_dataset", lambda name: mnist5k)
     shipped = load_checkpoint(ROOT / "checkpoints" / "dcgan")
-    fashion = with_info(shipped, dataset={"name": "fashion-mnist"})
+    fashion = with_info(shipped, dataset=DatasetInfo.from_dict({"name": "fashion-mnist"}))
     clothes = load_checkpoint(classifier_path("fashion-mnist", ROOT / "checkpoints"))
     assert measures(digit_classifier, "mnist") and not measures(digit_classifier, "fashion-mnist")
     assert checkpoint_report(fashion, digit_classifier).rows == []
@@ -98,7 +98,7 @@ def test_the_shipped_fashion_classifier_reaches_its_recorded_accuracy(fashion):
     test = fashion.test
     loaded = load_checkpoint(classifier_path("fashion-mnist", ROOT / "checkpoints"))
     recorded = loaded.info.train["test_accuracy"]
-    assert recorded >= 0.89 and loaded.info.dataset["name"] == "fashion-mnist"
+    assert recorded >= 0.89 and loaded.info.dataset.name == "fashion-mnist"
     assert accuracy(loaded.model, test) == pytest.approx(recorded, abs=1e-9)
 
 

@@ -3,10 +3,10 @@
 import pytest
 import torch
 
+from gen_core.analysis.report import CLASSIFIERS, classifier_path
 from gen_core.checkpoints import list_checkpoints, load_checkpoint
-from gen_core.data import DATASETS
+from gen_core.data import DATASETS, kind_of
 from gen_core.losses import elbo_parts
-from gen_core.report import CLASSIFIERS, classifier_path
 
 from .helpers import ROOT
 
@@ -15,24 +15,20 @@ SHIPPED = ROOT / "checkpoints"
 
 def test_every_model_is_shipped_small_and_without_optimizer_state():
     infos = {i.name: i for i in list_checkpoints(SHIPPED)}
-    classifiers = {stem: dataset for dataset, stem in CLASSIFIERS.items()}  # one per set of classes
+    classifiers = set(CLASSIFIERS.values())  # one per kind of data
     assert set(infos) == {"fcgan", "dcgan", "vae", "conv-vae", *classifiers}
     for name, info in infos.items():
         assert info.size_bytes() < 6_000_000 and not info.has_training_state
         if name in classifiers:
-            assert CLASSIFIERS[info.dataset["name"]] == name and info.model == "classifier"
+            assert CLASSIFIERS[info.dataset.kind.name] == name and info.model == "classifier"
         else:
-            assert info.dataset["name"] == "mnist-5k" and info.history
+            assert info.dataset.name == "mnist-5k" and info.history
 
 
 def test_every_dataset_has_a_shipped_classifier_of_its_own_classes():
     for name in DATASETS:
-        path = classifier_path(name, SHIPPED)
-        if name == "auto":  # not a dataset but a choice among them: a run records which
-            assert path is None
-        else:
-            info = load_checkpoint(path).info
-            assert info.model == "classifier" and CLASSIFIERS[info.dataset["name"]] == path.name
+        info = load_checkpoint(classifier_path(name, SHIPPED)).info
+        assert info.model == "classifier" and info.dataset.kind == kind_of(name)
 
 
 @pytest.mark.parametrize("name", ["fcgan", "dcgan"])

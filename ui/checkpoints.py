@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from gen_core.analysis.report import classifier_path
 from gen_core.checkpoints import (
     Checkpoint,
     CheckpointError,
@@ -18,9 +19,8 @@ from gen_core.checkpoints import (
     load_checkpoint,
     read_info,
 )
-from gen_core.classifier import Classifier
 from gen_core.models import GenerativeModel
-from gen_core.report import classifier_path
+from gen_core.models.classifier import Classifier
 from gen_core.runs import run_title
 from ui.common import RUNS, SHIPPED
 
@@ -72,7 +72,7 @@ def picker(
     st.session_state[SELECTED] = choice
     info = infos[paths.index(choice)]
     st.sidebar.caption(
-        f"{info.model} · trained on {info.dataset.get('name', '?')} · step {info.step} · epoch {info.epoch}"
+        f"{info.model} · trained on {info.dataset.name} · step {info.step} · epoch {info.epoch}"
     )
     return info
 
@@ -101,8 +101,6 @@ def classifier(dataset: str) -> Checkpoint | None:
     """The shipped classifier that measures samples of ``dataset``; None when the dataset has
     none, or (with a message) when it cannot be loaded."""
     path = classifier_path(dataset, SHIPPED)
-    if path is None:
-        return None
     try:
         return Checkpoint(cached_model(str(path), version(path)), read_info(path))
     except (CheckpointError, OSError) as err:

@@ -11,9 +11,9 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
+from gen_core.analysis.latent import Projection, encode, project
 from gen_core.checkpoints import CheckpointInfo
 from gen_core.data import load_dataset, mnist_on_disk
-from gen_core.latent import encode, project
 from gen_core.models import VAE
 from ui.charts import class_names
 from ui.checkpoints import cached_model
@@ -50,7 +50,7 @@ def shown_for(info: CheckpointInfo) -> ShownSet:
     """The test set a checkpoint is shown on: its own (Fashion-MNIST, or full MNIST when it is
     on this machine), else the mnist-5k digits, which are always here. A full-MNIST model is
     told why that may flatter it: those digits come from MNIST's training split."""
-    trained_on = str(info.dataset.get("name"))
+    trained_on = info.dataset.name
     if trained_on == "fashion-mnist" or (trained_on == "mnist" and mnist_on_disk()):
         return shown_set(trained_on)
     if trained_on == "mnist":
@@ -79,7 +79,7 @@ def encoded_test_set(path: str, modified: float, dataset: str) -> np.ndarray:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def projected(
-    path: str, modified: float, dataset: str, method: str, n_neighbors: int, min_dist: float
+    path: str, modified: float, dataset: str, method: Projection, n_neighbors: int, min_dist: float
 ) -> np.ndarray:
     """2-D coordinates of the encoded test set, cached here and on disk per checkpoint and settings."""
     latents = encoded_test_set(path, modified, dataset)

@@ -9,12 +9,12 @@ import streamlit as st
 import torch
 from PIL import Image
 
-from gen_core import diagnostics
+from gen_core.analysis import diagnostics
 from gen_core.checkpoints import CheckpointError, read_info
-from gen_core.classifier import Classifier, predict
 from gen_core.data import class_list
 from gen_core.events import RunFeed
 from gen_core.images import from_grid, to_gif
+from gen_core.models.classifier import Classifier, predict
 from gen_core.runs import RunManager, RunStatus
 from ui import formulas
 from ui.charts import class_bars, class_names, metric_chart

@@ -7,18 +7,39 @@ through :meth:`generate`; GANs add a discriminator, VAEs an encoder.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 import torch
 from torch import nn
 
+Family = Literal["gan", "vae", "classifier"]
 
-class GenerativeModel(nn.Module):
+
+class ModelConfig(Protocol):
+    """Any model's config: a dataclass (so a checkpoint can store it as plain values)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+class GANConfig(ModelConfig, Protocol):
+    nz: int
+
+
+class VAEConfig(ModelConfig, Protocol):
+    latent_dim: int
+
+
+C = TypeVar("C", bound=ModelConfig)
+G = TypeVar("G", bound=GANConfig)
+V = TypeVar("V", bound=VAEConfig)
+
+
+class GenerativeModel(nn.Module, Generic[C]):
     """Common surface: a name, a family, a config, a latent size and ``generate``."""
 
     name: ClassVar[str]
-    family: ClassVar[str]
-    config: object
+    family: ClassVar[Family]
+    config: C
 
     @property
     def latent_dim(self) -> int:
@@ -34,7 +55,7 @@ class GenerativeModel(nn.Module):
         raise NotImplementedError
 
 
-class GAN(GenerativeModel):
+class GAN(GenerativeModel[G]):
     """A generator ``G`` (z -> image in [-1, 1]) and a discriminator ``D`` (image -> logit)."""
 
     family = "gan"
@@ -43,7 +64,7 @@ class GAN(GenerativeModel):
 
     @property
     def latent_dim(self) -> int:
-        return self.config.nz  # type: ignore[attr-defined]
+        return self.config.nz
 
     def generate(self, z: torch.Tensor) -> torch.Tensor:
         return (self.G(z) + 1) / 2
@@ -64,14 +85,14 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
 
 
-class VAE(GenerativeModel):
+class VAE(GenerativeModel[V]):
     """An encoder to (mu, log-variance) and a decoder to Bernoulli logits over pixels."""
 
     family = "vae"
 
     @property
     def latent_dim(self) -> int:
-        return self.config.latent_dim  # type: ignore[attr-defined]
+        return self.config.latent_dim
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(mu, logvar) for images ``x`` in [0, 1]."""

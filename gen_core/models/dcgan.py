@@ -66,7 +66,7 @@ def _init_weights(m: nn.Module) -> None:
         nn.init.zeros_(m.bias)
 
 
-class DCGAN(GAN):
+class DCGAN(GAN[DCGANConfig]):
     name = "dcgan"
 
     def __init__(self, config: DCGANConfig) -> None:

@@ -49,7 +49,7 @@ class Discriminator(nn.Module):
         return self.net(x.flatten(1)).squeeze(1)  # one logit per image
 
 
-class FCGAN(GAN):
+class FCGAN(GAN[FCGANConfig]):
     name = "fcgan"
 
     def __init__(self, config: FCGANConfig) -> None:

@@ -16,7 +16,7 @@ class MLPVAEConfig:
     hidden: tuple[int, ...] = (512, 256)  # encoder widths; the decoder mirrors them
 
 
-class MLPVAE(VAE):
+class MLPVAE(VAE[MLPVAEConfig]):
     name = "vae"
 
     def __init__(self, config: MLPVAEConfig) -> None:
@@ -51,7 +51,7 @@ class ConvVAEConfig:
     fc: int = 128  # width of the fully connected layer between convs and latent
 
 
-class ConvVAE(VAE):
+class ConvVAE(VAE[ConvVAEConfig]):
     name = "conv-vae"
 
     def __init__(self, config: ConvVAEConfig) -> None:

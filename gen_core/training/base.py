@@ -16,7 +16,8 @@ from typing import Any
 import torch
 
 from gen_core import checkpoints as ckpt
-from gen_core.data import BatchStream, random_shift, to_unit
+from gen_core.configs import from_dict
+from gen_core.data import BatchStream, DatasetInfo, random_shift, to_unit
 from gen_core.device import (
     autocast,
     describe_device,
@@ -27,7 +28,7 @@ from gen_core.device import (
 )
 from gen_core.distributed import ALONE, Dist, local_device
 from gen_core.events import Callback, Event
-from gen_core.models import GenerativeModel, config_from_dict
+from gen_core.models import GenerativeModel
 from gen_core.training.config import TrainConfig
 
 FIXED_SAMPLES = 64
@@ -52,7 +53,7 @@ class Trainer:
         images: torch.Tensor,
         config: TrainConfig,
         *,
-        dataset_info: dict[str, Any] | None = None,
+        dataset_info: DatasetInfo | None = None,
         callbacks: Iterable[Callback] = (),
         checkpoint_path: str | Path | None = None,
         dist: Dist = ALONE,
@@ -64,7 +65,7 @@ class Trainer:
         self.stream = BatchStream(
             images, config.batch_size, config.seed, self.device, dist.rank, dist.world_size
         )
-        self.dataset_info = dataset_info or {}
+        self.dataset_info = dataset_info
         self.callbacks = list(callbacks)
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
         self.step = 0
@@ -198,9 +199,9 @@ class Trainer:
         return {
             "model": self.model.name,
             "family": self.model.family,
-            "config": dataclasses.asdict(self.model.config),  # type: ignore[call-overload]
+            "config": dataclasses.asdict(self.model.config),
             "train": dataclasses.asdict(self.config),
-            "dataset": self.dataset_info,
+            "dataset": dataclasses.asdict(self.dataset_info) if self.dataset_info else {},
             "device": describe_device(self.device),
             "total_steps": total,
             "steps_per_epoch": self.steps_per_epoch,
@@ -237,7 +238,7 @@ class Trainer:
         info = ckpt.read_info(path)
         if (
             info.model != self.model.name
-            or config_from_dict(type(self.model.config), info.config) != self.model.config
+            or from_dict(type(self.model.config), info.config) != self.model.config
         ):
             raise ckpt.CheckpointError(
                 f"{info.path} holds a {info.model} with another config than this run's model"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gen_core.data import class_list
-from gen_core.losses import check_loss
+from gen_core.losses import Loss, check_loss
 
 
 def _require(ok: bool, message: str) -> None:
@@ -42,7 +42,7 @@ class TrainConfig:
 
 @dataclass
 class GANTrainConfig(TrainConfig):
-    loss: str = "non-saturating"  # minimax, non-saturating, wgan-gp
+    loss: Loss = "non-saturating"  # minimax, non-saturating, wgan-gp
     lr_g: float = 2e-4  # Adam learning rate of the generator
     lr_d: float = 2e-4  # a slower D is one remedy for a discriminator that wins too fast
     beta1: float = 0.5  # Adam betas as in the DCGAN paper; wgan-gp prefers 0.0 and 0.9

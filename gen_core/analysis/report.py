@@ -1,4 +1,4 @@
-"""A model's report card: the metrics of gen_core.metrics for one checkpoint, with their settings.
+"""A model's report card: the metrics of gen_core.analysis.metrics for one checkpoint, with their settings.
 
 Shared by the app's Model report page, ``python -m gen_core report`` and
 benchmarks/sample_quality.py, so all three give the same figures for the same checkpoint and seed.
@@ -12,31 +12,29 @@ from pathlib import Path
 
 import torch
 
-from gen_core.checkpoints import Checkpoint
-from gen_core.classifier import Classifier, predict
-from gen_core.data import Split, load_dataset, only_classes, subset
-from gen_core.device import eval_mode
-from gen_core.metrics import (
+from gen_core.analysis.metrics import (
     class_histogram,
     classifier_score,
     entropy,
     frechet_distance,
     vae_likelihood,
 )
+from gen_core.checkpoints import Checkpoint
+from gen_core.data import Split, kind_of, load_dataset, only_classes, subset
+from gen_core.device import eval_mode
 from gen_core.models import VAE, GenerativeModel
+from gen_core.models.classifier import Classifier, predict
 
 Progress = Callable[[float, str], None]
 CONFIDENT = 0.9  # a sample "reads as a class" when the classifier gives one class this much
-# The shipped classifier (a checkpoint stem in checkpoints/) that measures each dataset's
-# samples: one per set of classes, so the two digit sets share one.
-CLASSIFIERS = {"mnist": "classifier", "mnist-5k": "classifier",
-               "fashion-mnist": "classifier-fashion-mnist"}  # fmt: skip
+# The shipped classifier (a checkpoint stem in checkpoints/) that measures samples of each kind
+# of data: one per set of classes, so the two digit sets share one.
+CLASSIFIERS = {"digits": "classifier", "clothes": "classifier-fashion-mnist"}
 
 
-def classifier_path(dataset: str, folder: Path) -> Path | None:
-    """Where the shipped classifier of ``dataset``'s classes lies in ``folder``; None: it has none."""
-    stem = CLASSIFIERS.get(dataset)
-    return folder / stem if stem else None
+def classifier_path(dataset: str, folder: Path) -> Path:
+    """Where the shipped classifier of ``dataset``'s classes lies in ``folder``."""
+    return folder / CLASSIFIERS[kind_of(dataset).name]
 
 
 @dataclass
@@ -113,11 +111,8 @@ def model_report(
 
 
 def measures(classifier: Checkpoint, dataset: str) -> bool:
-    """Whether a classifier checkpoint knows the classes of ``dataset`` (trained on the same set)."""
-    wanted = CLASSIFIERS.get(dataset)
-    return (
-        wanted is not None and CLASSIFIERS.get(str(classifier.info.dataset.get("name"))) == wanted
-    )
+    """Whether a classifier checkpoint knows the classes of ``dataset`` (trained on the same kind)."""
+    return classifier.info.dataset.kind == kind_of(dataset)
 
 
 def checkpoint_report(
@@ -126,8 +121,8 @@ def checkpoint_report(
     """:func:`model_report` on the test images of the data the checkpoint was trained on; the
     sample figures only with a classifier of that data's classes."""
     info = checkpoint.info
-    name = info.dataset.get("name", "mnist-5k")
-    test = only_classes(load_dataset(name).test, str(info.train.get("classes", "")))
+    name = info.dataset.name
+    test = only_classes(load_dataset(name).test, info.classes)
     usable = classifier.model if classifier and measures(classifier, name) else None
     report = model_report(checkpoint.model, test, usable, **kwargs)  # type: ignore[arg-type]
     report.notes.append(f"measured on {len(test)} {name} test images")

@@ -8,6 +8,7 @@ anomalies are needed; a score is reported with its percentile among normal score
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -16,14 +17,22 @@ from gen_core.data import to_unit
 from gen_core.losses import bernoulli_nll, kl_to_standard_normal
 from gen_core.models import VAE
 
-SCORES = {
+ScoreKind = Literal["recon", "sq-error", "neg-elbo", "sq-error+knn"]
+SCORES: dict[ScoreKind, str] = {
     "recon": "reconstruction error (nats)",
     "sq-error": "squared error of the reconstruction",
     "neg-elbo": "negative ELBO (nats)",
     "sq-error+knn": "squared error + latent neighbours (z-scores)",
 }
-UNITS = {"recon": " nats", "sq-error": "", "neg-elbo": " nats", "sq-error+knn": ""}
-NEEDS_REFERENCE = ("sq-error+knn",)  # scores that compare with the normal training images
+UNITS: dict[ScoreKind, str] = {
+    "recon": " nats",
+    "sq-error": "",
+    "neg-elbo": " nats",
+    "sq-error+knn": "",
+}
+NEEDS_REFERENCE: tuple[ScoreKind, ...] = (
+    "sq-error+knn",
+)  # scores that compare with the normal training images
 ELBO_SAMPLES = 8
 NEIGHBOURS = 5
 # The one-vs-rest detector of BENCHMARKS.md: a conv VAE with a weak KL term, trained on one
@@ -55,7 +64,7 @@ def neighbour_distance(
     return nearest[:, int(leave_one_out) :].mean(1).float()
 
 
-def fit_reference(model: VAE, normal_images: torch.Tensor) -> Reference:
+def fit_reference(model: VAE[Any], normal_images: torch.Tensor) -> Reference:
     """What "sq-error+knn" needs, from normal training images only (no labelled anomalies)."""
     scored = score(model, normal_images, "sq-error")
     sq = scored.scores.double()
@@ -78,7 +87,7 @@ class Scored:
 
 @torch.inference_mode()
 def score(
-    model: VAE, images: torch.Tensor, kind: str = "recon", reference: Reference | None = None,
+    model: VAE[Any], images: torch.Tensor, kind: ScoreKind = "recon", reference: Reference | None = None,
     batch_size: int = 500,
 ) -> Scored:  # fmt: skip
     """Score images (uint8, or float in [0, 1]); higher means less like the training data.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 import torch
@@ -18,6 +18,10 @@ from gen_core.data import to_unit
 from gen_core.files import atomic_write
 from gen_core.models import VAE, GenerativeModel
 
+PathKind = Literal["lerp", "slerp"]
+Projection = Literal["umap", "pca"]
+PATHS: tuple[PathKind, ...] = get_args(PathKind)
+PROJECTIONS: tuple[Projection, ...] = get_args(Projection)
 PARALLEL_EPS = 1e-6  # sin(omega) below this: the two directions are (anti)parallel
 
 
@@ -64,7 +68,7 @@ def _orthogonal(a: torch.Tensor) -> torch.Tensor:
     return v / v.norm()
 
 
-def path(points: torch.Tensor, frames_per_leg: int, method: str = "lerp") -> torch.Tensor:
+def path(points: torch.Tensor, frames_per_leg: int, method: PathKind = "lerp") -> torch.Tensor:
     """Frames through K points: ``frames_per_leg`` per leg (its start included) plus the last
     point, so (K - 1) * frames_per_leg + 1 frames, each point appearing exactly once."""
     if len(points) < 2 or frames_per_leg < 1:
@@ -75,7 +79,7 @@ def path(points: torch.Tensor, frames_per_leg: int, method: str = "lerp") -> tor
     return torch.cat([*legs, points[-1:]])
 
 
-def at_position(points: torch.Tensor, position: float, method: str = "lerp") -> torch.Tensor:
+def at_position(points: torch.Tensor, position: float, method: PathKind = "lerp") -> torch.Tensor:
     """The latent at ``position`` in [0, K - 1] along the path through the points (leg index + t)."""
     leg = min(int(position), len(points) - 2)
     step = {"lerp": lerp, "slerp": slerp}[method]
@@ -125,11 +129,11 @@ def encode(model: VAE, images: torch.Tensor, sample: bool = False, generator: to
     return torch.cat(out)
 
 
-PROJECTIONS = ("umap", "pca")
-
-
 def project(
-    latents: np.ndarray, method: str = "umap", cache_dir: str | Path | None = None, **params: Any
+    latents: np.ndarray,
+    method: Projection = "umap",
+    cache_dir: str | Path | None = None,
+    **params: Any,
 ) -> np.ndarray:
     """2-D coordinates for latents above 2-D: UMAP (McInnes et al., 2018) or PCA.
 
@@ -159,7 +163,7 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
         np.save(f, array)
 
 
-def _fit(latents: np.ndarray, method: str, params: dict[str, Any]) -> np.ndarray:
+def _fit(latents: np.ndarray, method: Projection, params: dict[str, Any]) -> np.ndarray:
     if method == "pca":
         from sklearn.decomposition import PCA
 

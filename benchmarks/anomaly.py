@@ -3,8 +3,8 @@
 1. One-vs-rest on mnist-5k: train on one digit's 400 training images, score all 1,000 test
    images, AUROC with the other nine digits as anomalies; mean over the 10 digits.
    Baseline: scikit-learn PCA (16 components) reconstruction error. Target: >= 0.96.
-   Beside it: plain VAEs (--steps each), and the project's recipe (gen_core.analysis.anomaly's
-   ONE_VS_REST_TRAINING) scored by squared error and by squared error + latent neighbours.
+   Beside it: plain VAEs (--steps each), and the project's recipe (gen_core.training.presets'
+   ONE_VS_REST) scored by squared error and by squared error + latent neighbours.
 2. MNIST test digits vs Fashion-MNIST test items, with the shipped VAEs trained on all of
    mnist-5k. Target: >= 0.998.
    2b. The reverse, no target: VAEs trained on Fashion-MNIST, its test items vs the digits.
@@ -27,8 +27,6 @@ from PIL import Image
 
 from gen_core.analysis.anomaly import (
     NEEDS_REFERENCE,
-    ONE_VS_REST_MODEL,
-    ONE_VS_REST_TRAINING,
     evaluate,
     fit_reference,
     score,
@@ -40,6 +38,7 @@ from gen_core.device import seed_everything
 from gen_core.models import build_model
 from gen_core.preprocess import prepare
 from gen_core.training import VAETrainConfig, make_trainer
+from gen_core.training.presets import ONE_VS_REST, ONE_VS_REST_MODEL
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,7 +67,7 @@ def one_vs_rest(steps: int, digits: list[int], smoke: bool) -> None:
     data = load_dataset("mnist-5k")
     test = data.test.images
     flat = lambda x: x.reshape(len(x), -1).float().numpy() / 255  # noqa: E731
-    recipe = {**ONE_VS_REST_TRAINING, **({"steps": steps} if smoke else {})}
+    recipe = {**ONE_VS_REST, **({"steps": steps} if smoke else {})}
     detectors = {  # name -> (fit on one digit's training images -> {label: scores})
         "PCA": lambda tr: {"PCA-16 recon (baseline)": pca_scores(flat(tr), flat(test))},
         "MLP": lambda tr: {"MLP VAE, neg-ELBO": vae_scores(
@@ -79,7 +78,7 @@ def one_vs_rest(steps: int, digits: list[int], smoke: bool) -> None:
             ONE_VS_REST_MODEL, tr, test, ("sq-error", "sq-error+knn"), **recipe).items()},
     }  # fmt: skip
     print(f"\n1. One-vs-rest AUROC on mnist-5k, digits {digits}: {steps} steps per VAE; the recipe "
-          f"(ONE_VS_REST_TRAINING) {recipe}")  # fmt: skip
+          f"(ONE_VS_REST) {recipe}")  # fmt: skip
     aurocs: dict[str, list[float]] = {}
     for name, fit in detectors.items():
         start = time.perf_counter()

@@ -18,18 +18,17 @@ import torch
 
 from gen_core import checkpoints as ckpt
 from gen_core.analysis.report import checkpoint_report, classifier_path
-from gen_core.configs import build
 from gen_core.data import DATASETS, DatasetUnavailable, load_dataset, only_classes
 from gen_core.device import resolve_device, seed_everything
 from gen_core.distributed import close, init_from_env, local_device
-from gen_core.events import STOP_FILE, Event, RunFeed, RunLog
 from gen_core.images import save_grid
 from gen_core.models import MODELS, GenerativeModel, build_model
 from gen_core.models.classifier import accuracy
-from gen_core.options import add_options
-from gen_core.runs import options_to_args
+from gen_core.options import add_options, to_args
+from gen_core.runs import STOP_FILE, RunFeed, RunLog, RunRequest
 from gen_core.training import config_for, make_trainer
 from gen_core.training.classifier import train_classifier
+from gen_core.training.events import Event
 from gen_core.training.remedies import remedy_runs
 
 
@@ -149,18 +148,7 @@ def train(argv: list[str]) -> int:
     )  # under torchrun only rank 0 writes the run folder
     log: Any = RunLog(out) if main_rank else _Silent()
     try:
-        resumed = ckpt.read_info(first.resume) if first.resume else None
-        model_name = resumed.model if resumed else first.model
-        parser = train_parser(model_name)
-        args = vars(parser.parse_args(argv))
-        if args.get("dataset", DATASETS[0]) not in DATASETS:
-            parser.error(f"--dataset must be one of {', '.join(DATASETS)}")
-        model_cls = MODELS[model_name][1]
-        config = build(config_for(model_cls.family), args, resumed.train if resumed else None)
-        model_config = build(
-            MODELS[model_name][0], {} if resumed else args, resumed.config if resumed else None
-        )
-        return _train(model_name, model_config, config, log, out, resumed)
+        return _train(request_from_args(argv), log, out)
     except (DatasetUnavailable, ckpt.CheckpointError, ValueError) as err:
         log(Event("failed", 0, {"reason": str(err)}))
         print(f"error: {err}", file=sys.stderr)
@@ -173,20 +161,31 @@ def train(argv: list[str]) -> int:
         log.close()
 
 
-def _train(
-    model_name: str,
-    model_config: Any,
-    config: Any,
-    log: Any,
-    out: Path,
-    resumed: ckpt.CheckpointInfo | None,
-) -> int:
+def request_from_args(argv: list[str]) -> RunRequest:
+    """The run request a ``train`` command line gives: a checkpoint's own settings when resuming,
+    then every option given on top (the inverse of :meth:`RunRequest.args`)."""
+    first, _ = train_parser(None).parse_known_args(argv)
+    model, resume = first.model, first.resume
+    resumed = ckpt.read_info(resume) if resume else None
+    if resumed and model and model != resumed.model:
+        raise ValueError(f"--model {model} does not match {resumed.path}, which holds a "
+                         f"{resumed.model}: leave --model out to resume it")  # fmt: skip
+    name = resumed.model if resumed else str(model)
+    given = vars(train_parser(name).parse_args(argv))
+    settings = {k: v for k, v in given.items() if k not in ("model", "out", "resume")}
+    if resumed:
+        return RunRequest.build(name, settings, base=resumed, resume=resumed.path)
+    return RunRequest.build(name, settings)
+
+
+def _train(request: RunRequest, log: Any, out: Path) -> int:
+    config = request.train
     device = local_device(resolve_device(config.device))  # fails early on a device not here
     group = init_from_env(device)
     try:
         dataset = load_dataset(config.dataset)
         seed_everything(config.seed)
-        model = build_model(model_name, model_config)
+        model = build_model(request.model, request.config)
         callbacks: list[Any] = [log]
         progress = _progress_bar() if sys.stderr.isatty() and group.is_main else None
         if progress:
@@ -195,8 +194,8 @@ def _train(
             model, only_classes(dataset.train, config.classes).images, config, callbacks=callbacks,
             dataset_info=dataset.info, checkpoint_path=out / "checkpoint", dist=group,
         )  # fmt: skip
-        if resumed:
-            trainer.resume(resumed.path)
+        if request.resume:
+            trainer.resume(request.resume)
         stop = {"asked": False}
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.update(asked=True))
@@ -326,7 +325,7 @@ def remedies_command(args: argparse.Namespace) -> int:
     for name, options in remedy_runs(args.model, base).items():
         out = Path(args.out) / name.replace(" ", "-")
         print(f"{name}: training into {out}", file=sys.stderr)
-        if train(["--model", args.model, *options_to_args(options), "--out", str(out)]) != 0:
+        if train(["--model", args.model, *to_args(options), "--out", str(out)]) != 0:
             return 1
         feed = RunFeed(out, keep=1)
         feed.update()

@@ -26,7 +26,13 @@ def from_dict(cls: type[T], values: dict[str, Any]) -> T:
     if unknown:
         raise ValueError(f"{cls.__name__} has no field(s) {', '.join(sorted(unknown))}")
     hints = typing.get_type_hints(cls)
-    return cls(**{k: coerce(hints[k], v) for k, v in values.items()})
+    coerced = {}
+    for name, value in values.items():
+        try:
+            coerced[name] = coerce(hints[name], value)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{name}: {err}") from None
+    return cls(**coerced)
 
 
 def build(cls: type[T], given: dict[str, Any], base: dict[str, Any] | None = None) -> T:

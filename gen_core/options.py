@@ -61,3 +61,18 @@ def _parser(hint: Any) -> Callable[[str], Any]:
             raise argparse.ArgumentTypeError(f"{text!r} is not {expected(hint)}") from None
 
     return parse
+
+
+def to_args(values: dict[str, Any]) -> list[str]:
+    """The options that give these field values: ``{"lr_g": 1e-4}`` -> ``["--lr-g", "0.0001"]``."""
+    args: list[str] = []
+    for key, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            value = ",".join(map(str, value))
+        args += [
+            "--" + key.replace("_", "-"),
+            str(value).lower() if isinstance(value, bool) else str(value),
+        ]
+    return args

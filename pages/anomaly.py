@@ -8,8 +8,6 @@ from PIL import Image
 
 from gen_core.analysis.anomaly import (
     NEEDS_REFERENCE,
-    ONE_VS_REST_MODEL,
-    ONE_VS_REST_TRAINING,
     SCORES,
     UNITS,
     Reference,
@@ -24,6 +22,8 @@ from gen_core.checkpoints import read_info
 from gen_core.data import DatasetUnavailable, class_list, load_dataset, only_classes
 from gen_core.images import heatmap, to_pil
 from gen_core.preprocess import ImageRejected, framing_for, prepare
+from gen_core.runs import RunRequest
+from gen_core.training.presets import ONE_VS_REST, ONE_VS_REST_MODEL
 from ui.checkpoints import cached_model, pick_model, version
 from ui.common import page, run_manager
 from ui.latents import shown_for, shown_set
@@ -271,9 +271,8 @@ with st.expander("Train a one-vs-rest detector: a VAE that sees one digit only")
     )
     digit = st.selectbox("Digit", list(range(10)), key="a_digit")
     if st.button("Train it", key="a_train"):
-        options = {"dataset": "mnist-5k", "classes": str(digit), **ONE_VS_REST_TRAINING,
-                   "log_every": 10, "sample_every": 100}  # fmt: skip
-        run_id = run_manager().submit(ONE_VS_REST_MODEL, options)
+        settings = {"dataset": "mnist-5k", "classes": str(digit), **ONE_VS_REST}
+        run_id = run_manager().submit(RunRequest.build(ONE_VS_REST_MODEL, settings))
         st.success(f"Run {run_id} started.")
         st.page_link(
             "pages/train.py",

@@ -2,7 +2,6 @@
 
 import gzip
 import io
-import json
 import os
 import subprocess
 import sys
@@ -78,16 +77,17 @@ def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return proc
 
 
-def fake_run(root, run_id, model, options, step_rows, end="finished", grids=(), dataset=None):
+def fake_run(root, run_id, model, settings, step_rows, end="finished", grids=(), dataset=None):
     """A run folder written by hand, as a finished run leaves it; ``grids``: (step, images)."""
+    from gen_core.runs import EventFile, RunRequest
+    from gen_core.runs.folder import write_request
+
     folder = root / run_id
     folder.mkdir(parents=True)
-    (folder / "run.json").write_text(
-        json.dumps({"id": run_id, "model": model, "options": options, "created": time.time()})
-    )
-    family = "gan" if "gan" in model else "vae"
-    lines = [{"type": "start", "step": 0, "model": model, "family": family, "device": "CPU", "total_steps": 100,
-              "dataset": dataset or {"name": "mnist-5k"}, "parameters": 1}]  # fmt: skip
+    request = RunRequest.build(model, settings)
+    write_request(folder, request, time.time())
+    lines = [{"type": "start", "step": 0, "model": model, "family": request.family, "device": "CPU",
+              "total_steps": 100, "dataset": dataset or {"name": "mnist-5k"}, "parameters": 1}]  # fmt: skip
     lines += [
         {
             "type": "step",
@@ -105,5 +105,7 @@ def fake_run(root, run_id, model, options, step_rows, end="finished", grids=(), 
             {"type": "samples", "step": step, "epoch": step // 50, "path": f"samples/{path.name}"}
         )
     lines.append({"type": end, "step": step_rows[-1]["step"]})
-    (folder / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in lines))
+    with EventFile(folder) as events:
+        for line in lines:
+            events.write(line)
     return run_id

@@ -7,7 +7,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from gen_core.runs import RunManager
+from gen_core.runs import RunFeed, RunManager, RunStart
 
 from .helpers import ROOT, fake_run, open_page
 
@@ -63,18 +63,22 @@ def run_in_url(at: AppTest) -> str:
     return run_id[0] if isinstance(run_id, list) else run_id
 
 
-def started_options(at: AppTest) -> dict:
-    """Press Start, stop the run at once, and return the options the form gave it."""
-    from gen_core.runs import RunManager
+def started_run(at: AppTest) -> tuple[dict, RunStart]:
+    """Press Start, wait for the training process to announce itself, stop it, and return the
+    settings the form gave it and its start event (with the schedule the trainer chose)."""
     from ui.common import RUNS
 
     at.button(key="start").click().run()
     assert not at.exception
     run_id = run_in_url(at)
+    feed, deadline = RunFeed(RUNS / run_id), time.monotonic() + 120
+    while feed.start is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        feed.update()
     manager = RunManager(RUNS)
-    options = manager.status(run_id).options
     manager.stop(run_id)
-    return options
+    assert feed.start is not None, manager.status(run_id).reason
+    return manager.status(run_id).request.settings, feed.start
 
 
 def test_home_page_names_the_dataset_and_lists_the_shipped_checkpoints():
@@ -216,7 +220,7 @@ def test_the_train_page_launches_two_processes_through_torchrun(train_page):
     at.button(key="start").click().run()
     rerun_until(at, lambda a: "finished" in header(a) or "failed" in header(a), timeout=180)
     assert "finished" in header(at), [e.value for e in at.error]
-    from gen_core.events import read_events
+    from gen_core.runs import read_events
     from ui.common import RUNS
 
     run_id = run_in_url(at)
@@ -231,10 +235,11 @@ def test_advanced_settings_reach_the_run_and_intervals_count_every_process(train
     at.number_input(key="t_epochs").set_value(100)
     at.number_input(key="t_processes").set_value(2)
     at.number_input(key="t_shift").set_value(2)
-    options = started_options(at)
+    settings, start = started_run(at)
+    assert settings["augment_shift"] == 2 and settings["compile"] is False
     # 100 epochs of 4,000 digits at 64 per process on 2 processes: 3,100 steps, ~60 grids
-    assert options["augment_shift"] == 2 and options["compile"] is False
-    assert options["sample_every"] == 3100 // 60 and options["log_every"] == 3100 // 400
+    assert start.total_steps == 3100
+    assert start.sample_every == 3100 // 60 and start.log_every == 3100 // 400
 
 
 def test_training_on_chosen_classes_passes_them_and_sizes_the_intervals(train_page):
@@ -243,9 +248,10 @@ def test_training_on_chosen_classes_passes_them_and_sizes_the_intervals(train_pa
     at.selectbox(key="t_dataset").set_value("mnist-5k")
     at.number_input(key="t_epochs").set_value(60)
     at.multiselect(key="t_classes").set_value([8, 3])
-    options = started_options(at)
+    settings, start = started_run(at)
     # 60 epochs of the 800 threes and eights at 64 per step: 720 steps, a grid every 12
-    assert options["classes"] == "3,8" and options["sample_every"] == 720 // 60
+    assert settings["classes"] == "3,8" and start.classes == [3, 8]
+    assert start.total_steps == 720 and start.sample_every == 720 // 60
 
 
 def test_the_remedy_runs_take_turns_and_overlay_under_their_names(train_page):
@@ -262,8 +268,9 @@ def test_the_remedy_runs_take_turns_and_overlay_under_their_names(train_page):
     manager = RunManager(RUNS)
     runs = {manager.status(i).title: manager.status(i) for i in picked}
     assert set(runs) == set(remedies("fcgan"))  # all six picked, one per remedy
-    assert runs["slower D"].options["lr_d"] == 5e-5 and runs["baseline"].options["lr_d"] == 2e-4
-    assert runs["WGAN-GP"].options["d_steps"] == 5 and runs["dropout in D"].options["d_dropout"]
+    settings = {title: run.request.settings for title, run in runs.items()}
+    assert settings["slower D"]["lr_d"] == 5e-5 and settings["baseline"]["lr_d"] == 2e-4
+    assert settings["WGAN-GP"]["d_steps"] == 5 and settings["dropout in D"]["d_dropout"]
     assert any("Waiting their turn" in c.value for c in at.caption)  # one runs at a time
     rerun_until(
         at, lambda a: all(manager.status(i).status == "finished" for i in picked), timeout=300

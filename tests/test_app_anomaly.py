@@ -165,6 +165,7 @@ def test_one_vs_rest_detector_trained_on_a_single_digit(mnist5k):
     started = next(s.value for s in at.success if s.value.startswith("Run "))
     run_id = started.split()[1]
     manager = RunManager(RUNS)
-    options = manager.status(run_id).options
-    assert options["classes"] == "5" and options["augment_shift"] == 2 and options["beta"] == 0.1
+    settings = manager.status(run_id).request.settings
+    assert settings["classes"] == "5" and settings["augment_shift"] == 2 and settings["beta"] == 0.1
+    assert settings["log_every"] == settings["sample_every"] == "auto"  # sized by the trainer
     manager.stop(run_id)

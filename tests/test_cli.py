@@ -7,7 +7,7 @@ import pytest
 
 from gen_core import checkpoints as ckpt
 from gen_core.cli import main
-from gen_core.events import read_events
+from gen_core.runs import read_events
 
 from .helpers import cli
 
@@ -98,7 +98,7 @@ def test_bad_input_gets_a_message_not_a_traceback(tmp_path):
     proc = cli(
         "train", "--model", "vae", "--dataset", "cifar", "--out", str(tmp_path / "a"), check=False
     )
-    assert proc.returncode == 2 and "--dataset must be one of" in proc.stderr
+    assert proc.returncode == 2 and "--dataset: 'cifar' is not one of auto, mnist" in proc.stderr
     proc = cli(
         "train", "--model", "vae", "--dataset", "mnist", "--out", str(tmp_path / "b"), check=False
     )

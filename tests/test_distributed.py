@@ -8,8 +8,7 @@ import pytest
 
 from gen_core import checkpoints as ckpt
 from gen_core.distributed import launcher
-from gen_core.events import read_events
-from gen_core.runs import RunManager
+from gen_core.runs import RunManager, RunRequest, read_events
 
 from .helpers import ROOT, cli, wait_for
 
@@ -86,10 +85,9 @@ def test_a_single_process_checkpoint_resumes_on_two(tmp_path):
 
 def test_the_run_manager_launches_torchrun_for_several_processes(tmp_path):
     manager = RunManager(tmp_path / "runs")
-    run_id = manager.submit(
-        "vae",
-        {"dataset": "mnist-5k", "steps": 20, "log_every": 10, "device": "cpu", "processes": 2},
-    )
+    run_id = manager.submit(RunRequest.build(
+        "vae", {"dataset": "mnist-5k", "steps": 20, "log_every": 10, "device": "cpu"}, processes=2
+    ))  # fmt: skip
     status = wait_for(manager, run_id, {"finished", "failed"}, timeout=180)
     assert status.status == "finished", status.reason
     events, _ = read_events(status.path / "events.jsonl")

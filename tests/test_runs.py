@@ -8,8 +8,8 @@ import time
 import pytest
 
 from gen_core.checkpoints import read_info
-from gen_core.events import RunFeed
-from gen_core.runs import RunManager, options_to_args
+from gen_core.options import to_args
+from gen_core.runs import RunFeed, RunManager, RunRequest
 
 from .helpers import wait_for
 
@@ -31,19 +31,19 @@ def manager(tmp_path):
 
 
 def test_options_become_cli_arguments():
-    assert options_to_args({"lr_g": 1e-4, "d_batch_norm": False, "hidden": (400, 200), "x": None}) == [
+    assert to_args({"lr_g": 1e-4, "d_batch_norm": False, "hidden": (400, 200), "x": None}) == [
         "--lr-g", "0.0001", "--d-batch-norm", "false", "--hidden", "400,200"]  # fmt: skip
 
 
 def test_a_run_finishes_with_its_checkpoint(manager):
-    run_id = manager.submit("vae", TINY)
+    run_id = manager.submit(RunRequest.build("vae", TINY))
     status = wait_for(manager, run_id, {"finished", "failed"})
     assert status.status == "finished", status.reason
     assert status.step == 10 and read_info(status.checkpoint).step == 10
     feed = RunFeed(status.path)
     feed.update()
     assert (
-        feed.start["model"] == "vae"
+        feed.start.model == "vae"
         and [s["step"] for s in feed.steps] == [5, 10]
         and feed.end["type"] == "finished"
     )
@@ -54,8 +54,8 @@ def test_a_run_finishes_with_its_checkpoint(manager):
 
 
 def test_limit_one_queues_the_second_run_until_the_first_ends(manager):
-    first = manager.submit("vae", LONG)
-    second = manager.submit("fcgan", TINY)
+    first = manager.submit(RunRequest.build("vae", LONG))
+    second = manager.submit(RunRequest.build("fcgan", TINY))
     assert manager.status(first).status == "running"
     assert manager.status(second).status == "queued"
     wait_for(manager, first, {"running"})
@@ -67,8 +67,8 @@ def test_limit_one_queues_the_second_run_until_the_first_ends(manager):
 def test_a_half_written_request_is_skipped_and_the_poller_keeps_going(manager):
     (manager.root / "20000101-000000-vae-half").mkdir(parents=True)
     (manager.root / "20000101-000000-vae-half" / "run.json").write_text('{"id": "20000101-0')
-    first = manager.submit("vae", LONG)
-    second = manager.submit("vae", TINY)
+    first = manager.submit(RunRequest.build("vae", LONG))
+    second = manager.submit(RunRequest.build("vae", TINY))
     assert [r.id for r in manager.list_runs()] == [second, first]
     assert not list(manager.root.glob(f"{first}/.*.tmp"))  # the request was written whole
     manager.start_polling()
@@ -80,8 +80,8 @@ def test_a_half_written_request_is_skipped_and_the_poller_keeps_going(manager):
 
 
 def test_stopping_a_queued_run_means_it_never_starts(manager):
-    first = manager.submit("vae", LONG)
-    second = manager.submit("vae", TINY)
+    first = manager.submit(RunRequest.build("vae", LONG))
+    second = manager.submit(RunRequest.build("vae", TINY))
     manager.stop(second)
     assert manager.status(second).status == "stopped"
     manager.stop(first)
@@ -91,7 +91,7 @@ def test_stopping_a_queued_run_means_it_never_starts(manager):
 
 
 def test_a_killed_run_shows_as_failed_with_its_reason(manager):
-    run_id = manager.submit("vae", LONG)
+    run_id = manager.submit(RunRequest.build("vae", LONG))
     feed = RunFeed(manager.root / run_id)
     deadline = time.monotonic() + 60
     while not feed.steps and time.monotonic() < deadline:
@@ -103,17 +103,15 @@ def test_a_killed_run_shows_as_failed_with_its_reason(manager):
 
 
 def test_a_crashing_run_reports_why(manager):
-    run_id = manager.submit(
-        "vae", {**TINY, "dataset": "mnist"}
-    )  # full MNIST is not on this machine
+    run_id = manager.submit(RunRequest.build("vae", {**TINY, "dataset": "mnist"}))  # not here
     status = wait_for(manager, run_id, {"failed", "finished"})
     assert status.status == "failed" and "MNIST" in status.reason
 
 
 def test_state_is_read_back_by_a_new_manager_after_a_restart(manager, tmp_path):
-    done = manager.submit("vae", TINY)
+    done = manager.submit(RunRequest.build("vae", TINY))
     wait_for(manager, done, {"finished"})
-    going = manager.submit("vae", LONG)
+    going = manager.submit(RunRequest.build("vae", LONG))
     wait_for(manager, going, {"running"})
     restarted = RunManager(
         tmp_path / "runs", max_running=1

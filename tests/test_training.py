@@ -7,8 +7,8 @@ import torch
 
 from gen_core import checkpoints as ckpt
 from gen_core.device import seed_everything
-from gen_core.events import RunLog, read_events
 from gen_core.models import build_model
+from gen_core.runs import RunLog, read_events
 from gen_core.training import GANTrainConfig, VAETrainConfig, make_trainer
 
 from .helpers import params_equal

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -63,7 +63,7 @@ def metric_chart(
 
 
 def compare_chart(
-    series: dict[str, Sequence[dict[str, Any]]], key: str, smoothing: float = 0.0
+    series: Mapping[str, Sequence[dict[str, Any]]], key: str, smoothing: float = 0.0
 ) -> go.Figure:
     """The same metric of several runs on one chart."""
     fig = go.Figure()
@@ -74,7 +74,7 @@ def compare_chart(
 
 
 def final_values(
-    series: dict[str, Sequence[dict[str, Any]]], keys: Sequence[str], smoothing: float = 0.0
+    series: Mapping[str, Sequence[dict[str, Any]]], keys: Sequence[str], smoothing: float = 0.0
 ) -> list[dict[str, Any]]:
     """Where each run ended: its last step and the last value of each metric, smoothed as on
     the chart (a raw last value is one noisy batch); a metric a run does not log is left blank."""

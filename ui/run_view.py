@@ -11,11 +11,9 @@ from PIL import Image
 
 from gen_core.analysis import diagnostics
 from gen_core.checkpoints import CheckpointError, read_info
-from gen_core.data import class_list
-from gen_core.events import RunFeed
 from gen_core.images import from_grid, to_gif
 from gen_core.models.classifier import Classifier, predict
-from gen_core.runs import RunManager, RunStatus
+from gen_core.runs import RunFeed, RunManager, RunStatus
 from ui import formulas
 from ui.charts import class_bars, class_names, metric_chart
 from ui.checkpoints import classifier, download_button
@@ -80,21 +78,19 @@ def _live(manager: RunManager, run_id: str, shown_status: str) -> None:
         _charts(feed)
     with samples:
         _samples(feed, {step: counts for step, _, counts in grids})
-    formulas.explain((feed.start or {}).get("family", "gan"))
+    formulas.explain(feed.start.family if feed.start else "gan")
     if run.status in ("finished", "stopped") and run.checkpoint:
         _checkpoint(run.checkpoint, run.id)
 
 
 def _progress(feed: RunFeed, run: RunStatus) -> None:
-    last = feed.last_step
-    total = (feed.start or {}).get("total_steps") or 0
+    last, start = feed.last_step, feed.start
+    total = start.total_steps if start else 0
     step = last["step"] if last else 0
     if total:
         st.progress(min(step / total, 1.0), text=f"step {step:,} of {total:,}")
-    if feed.start:
-        st.caption(
-            f"{feed.start['device']} · {feed.start['dataset'].get('name', '?')} · {feed.start['parameters']:,} parameters"
-        )
+    if start:
+        st.caption(f"{start.device} · {start.dataset.name} · {start.parameters:,} parameters")
     if last:
         a, b, c = st.columns(3)
         a.metric("images / s", f"{last['images_per_s']:,.0f}")
@@ -116,8 +112,7 @@ def _charts(feed: RunFeed) -> None:
         key="smoothing",
         help="Exponential moving average of each curve; 0 shows raw values.",
     )
-    family = (feed.start or {}).get("family", "gan")
-    if family == "gan":
+    if feed.start is None or feed.start.family == "gan":
         st.plotly_chart(
             metric_chart(feed.steps, ["loss_d", "loss_g"], "Losses", smoothing), key="chart_losses"
         )
@@ -154,10 +149,9 @@ def grid_counts(path: str, modified: float, _classifier: Classifier) -> list[int
 def _grid_classes(feed: RunFeed) -> list[tuple[int, int, list[int]]]:
     """(step, epoch, class counts) of every sample grid of a GAN run whose data has a shipped
     classifier; else empty."""
-    start = feed.start or {}
-    if start.get("family") != "gan":
+    if feed.start is None or feed.start.family != "gan":
         return []
-    measure = classifier(start.get("dataset", {}).get("name", ""))
+    measure = classifier(feed.start.dataset.name)
     if measure is None or not isinstance(measure.model, Classifier):
         return []
     model = measure.model
@@ -167,11 +161,11 @@ def _grid_classes(feed: RunFeed) -> list[tuple[int, int, list[int]]]:
 
 
 def _class_names(feed: RunFeed) -> list[str] | None:
-    return class_names((feed.start or {}).get("dataset", {}).get("classes", []))
+    return class_names(feed.start.dataset.classes) if feed.start else None
 
 
 def _expected_classes(feed: RunFeed) -> int:
-    return len(class_list(str((feed.start or {}).get("train", {}).get("classes", "")))) or 10
+    return (len(feed.start.classes) or len(feed.start.dataset.classes)) if feed.start else 10
 
 
 def _samples(feed: RunFeed, counts: dict[int, list[int]]) -> None:
@@ -194,11 +188,10 @@ def _samples(feed: RunFeed, counts: dict[int, list[int]]) -> None:
     path = feed.folder / grid["path"]
     if path.exists():
         st.image(str(path), caption=f"step {grid['step']} · epoch {grid['epoch']}", width="stretch")
-    family = (feed.start or {}).get("family", "gan")
     st.caption(
-        "The same fixed noise batch at every grid."
-        if family == "gan"
-        else "Rows 1–2 inputs, 3–4 reconstructions, 5–8 samples."
+        "Rows 1–2 inputs, 3–4 reconstructions, 5–8 samples."
+        if feed.start and feed.start.family == "vae"
+        else "The same fixed noise batch at every grid."
     )
     if chosen in counts:
         shown = counts[chosen]

@@ -35,12 +35,6 @@ NEEDS_REFERENCE: tuple[ScoreKind, ...] = (
 )  # scores that compare with the normal training images
 ELBO_SAMPLES = 8
 NEIGHBOURS = 5
-# The one-vs-rest detector of BENCHMARKS.md: a conv VAE with a weak KL term, trained on one
-# digit's images shifted by up to 2 pixels (400 images overfit without it); score it with
-# "sq-error+knn". The Anomaly page trains it; so does `python -m gen_core train --model conv-vae
-# --classes 3 --steps 1200 --batch-size 32 --beta 0.1 --augment-shift 2`.
-ONE_VS_REST_MODEL = "conv-vae"
-ONE_VS_REST_TRAINING = {"steps": 1200, "batch_size": 32, "beta": 0.1, "augment_shift": 2}
 
 
 @dataclass

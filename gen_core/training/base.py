@@ -27,9 +27,9 @@ from gen_core.device import (
     seeded_rng_state,
 )
 from gen_core.distributed import ALONE, Dist, local_device
-from gen_core.events import Callback, Event
 from gen_core.models import GenerativeModel
-from gen_core.training.config import TrainConfig
+from gen_core.training.config import LOG_POINTS, SAMPLE_GRIDS, TrainConfig, interval
+from gen_core.training.events import Callback, Event
 
 FIXED_SAMPLES = 64
 
@@ -120,6 +120,8 @@ class Trainer:
 
     def _loop(self, should_stop: Callable[[], bool]) -> str:
         total = self.total_steps
+        self.log_every = interval(self.config.log_every, total - self.step, LOG_POINTS, 5)
+        self.sample_every = interval(self.config.sample_every, total - self.step, SAMPLE_GRIDS, 10)
         self.emit(Event("start", self.step, self._start_fields(total)))
         if self.step == 0:
             self.emit_samples()  # the "before" picture, so a watcher sees samples at once
@@ -130,7 +132,7 @@ class Trainer:
         while self.step < total:
             # Every rank stops at the same step. Alone, the request is a file check each step; under
             # DDP agreeing on it is a collective and a host sync, so ranks consult at log steps only.
-            consult = not self.dist.active or self.step % self.config.log_every == 0
+            consult = not self.dist.active or self.step % self.log_every == 0
             if consult and self.dist.any(should_stop(), self.device):
                 self._save()
                 self.emit(
@@ -146,7 +148,7 @@ class Trainer:
             count += 1
             self.step += 1
             last = self.step == total
-            if count and (self.step % self.config.log_every == 0 or last):
+            if count and (self.step % self.log_every == 0 or last):
                 means = self.dist.mean(torch.stack(list(sums.values())).float() / count).tolist()
                 metrics = dict(zip(sums, means, strict=True))
                 bad = [k for k, v in metrics.items() if not math.isfinite(v)]
@@ -169,7 +171,7 @@ class Trainer:
             if self.stream.epoch > epoch_reported:
                 epoch_reported = self.stream.epoch
                 self.emit(Event("epoch", self.step, {"epoch": epoch_reported}))
-            if self.step % self.config.sample_every == 0 or last:
+            if self.step % self.sample_every == 0 or last:
                 self.emit_samples()
             if self.step % self.config.checkpoint_every == 0 or last:
                 unfinished = count and not all(torch.isfinite(v).item() for v in sums.values())
@@ -205,6 +207,8 @@ class Trainer:
             "device": describe_device(self.device),
             "total_steps": total,
             "steps_per_epoch": self.steps_per_epoch,
+            "log_every": self.log_every,
+            "sample_every": self.sample_every,
             "parameters": sum(p.numel() for p in self.model.parameters()),
             "notes": self.notes,
         }

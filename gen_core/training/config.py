@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-from gen_core.data import class_list
+from gen_core.data import DatasetName, class_list
 from gen_core.losses import Loss, check_loss
+
+Every = int | Literal["auto"]  # steps between two events, or "auto": sized by the trainer
+LOG_POINTS = 400  # "auto" logs about this many points per run: smooth live charts
+SAMPLE_GRIDS = 60  # and keeps about this many sample grids to scrub through
 
 
 def _require(ok: bool, message: str) -> None:
@@ -15,7 +20,7 @@ def _require(ok: bool, message: str) -> None:
 
 @dataclass
 class TrainConfig:
-    dataset: str = "auto"  # auto, mnist, mnist-5k, fashion-mnist
+    dataset: DatasetName = "auto"  # auto, mnist, mnist-5k, fashion-mnist
     classes: str = ""  # train on these labels only, e.g. "3" or "1,7" (one-vs-rest anomaly detectors); empty = all
     epochs: int = 5  # passes over the training split
     steps: int = 0  # total optimisation steps; 0 = as many as `epochs` take
@@ -25,14 +30,17 @@ class TrainConfig:
     bf16: bool = False  # bf16 autocast (CUDA only)
     compile: bool = False  # torch.compile the training step (compiling takes ~25 s first)
     augment_shift: int = 0  # shift batches up to this many pixels (helps small one-class VAEs)
-    log_every: int = 20  # steps between "step" events (and the only host syncs)
-    sample_every: int = 200  # steps between sample grids
+    log_every: Every = "auto"  # steps between "step" events (the only host syncs); auto: ~400 a run
+    sample_every: Every = "auto"  # steps between sample grids; auto: about 60 a run
     checkpoint_every: int = 500  # steps between checkpoints (one is always written at the end)
 
     def __post_init__(self) -> None:
         """Refuse settings no run can use, naming the option, before any work starts."""
-        for name in ("batch_size", "log_every", "sample_every", "checkpoint_every"):
+        for name in ("batch_size", "checkpoint_every"):
             _require(getattr(self, name) >= 1, f"{name} must be at least 1")
+        for name in ("log_every", "sample_every"):
+            value = getattr(self, name)
+            _require(value == "auto" or value >= 1, f"{name} must be at least 1, or auto")
         _require(self.epochs >= 0 and self.steps >= 0, "epochs and steps cannot be negative")
         _require(self.epochs > 0 or self.steps > 0, "give epochs or steps above 0")
         class_list(self.classes)  # a classes setting that does not parse is refused here
@@ -71,6 +79,12 @@ class VAETrainConfig(TrainConfig):
         super().__post_init__()
         _require(self.lr > 0, "the learning rate must be above 0")
         _require(self.beta >= 0, "beta (the KL weight) cannot be negative")
+
+
+def interval(every: Every, steps: int, per_run: int, least: int) -> int:
+    """Steps between two events: ``every`` as given, or for "auto" about ``per_run`` events over
+    the ``steps`` a run will take, never closer than ``least``."""
+    return every if every != "auto" else max(least, steps // per_run)
 
 
 def config_for(family: str) -> type[TrainConfig]:

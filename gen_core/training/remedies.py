@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from gen_core.training.config import GANTrainConfig
+from gen_core.training.presets import wgan_gp
+
+# The GAN objective at its defaults, and no dropout in D (the fcGAN has some by default).
+OBJECTIVE = ("loss", "lr_g", "lr_d", "beta1", "beta2", "d_steps", "label_smoothing")
 BASELINE: dict[str, Any] = {
-    "loss": "non-saturating", "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999,
-    "d_steps": 1, "label_smoothing": 0.0, "d_dropout": 0.0,
-}  # fmt: skip
+    **{name: getattr(GANTrainConfig(), name) for name in OBJECTIVE},
+    "d_dropout": 0.0,
+}
 
 
 def remedies(model: str) -> dict[str, dict[str, Any]]:
@@ -23,15 +28,7 @@ def remedies(model: str) -> dict[str, dict[str, Any]]:
         "one-sided label smoothing": {"label_smoothing": 0.1},  # real targets 0.9 (Salimans 2016)
         "slower D": {"lr_d": 5e-5},  # separate learning rates: D at a quarter of G's
         "dropout in D": {"d_dropout": 0.3},
-        "WGAN-GP": {  # Gulrajani et al. 2017: critic steps, Adam betas, no batch norm in a critic
-            "loss": "wgan-gp",
-            "d_steps": 5,
-            "lr_g": 1e-4,
-            "lr_d": 1e-4,
-            "beta1": 0.0,
-            "beta2": 0.9,
-            **({"d_batch_norm": False} if model == "dcgan" else {}),
-        },
+        "WGAN-GP": wgan_gp(model),
         "without batch norm": {batch_norm: False},  # what the model's batch norm was doing
     }
 

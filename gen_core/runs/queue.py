@@ -1,0 +1,127 @@
+"""Training runs as real processes: launch, queue, stop and list them under one folder.
+
+Each run is ``python -m gen_core train ... --out RUNS/<id>`` in its own process group, so a
+crash never touches the caller and a run outlives an app restart. A :class:`RunManager`
+keeps at most ``max_running`` runs going and starts queued ones as slots free up; one
+instance serves every browser session of the app. What a run is lives in its folder
+(gen_core.runs.folder), so a new manager reads the same runs back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from gen_core import distributed
+from gen_core.runs import folder as run_folder
+from gen_core.runs.events import RunFeed
+from gen_core.runs.folder import RunStatus
+from gen_core.runs.request import RunRequest
+
+
+class RunManager:
+    """Launches and tracks runs under ``root``; thread-safe, and safe to recreate at any time."""
+
+    def __init__(
+        self,
+        root: str | Path,
+        max_running: int = 1,
+        python: str = sys.executable,
+        poll_s: float = 0.5,
+    ) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.max_running = max_running
+        self.python = python
+        self._lock = threading.RLock()
+        self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._feeds: dict[str, RunFeed] = {}
+        self._poll_s = poll_s
+        self._thread: threading.Thread | None = None
+
+    # -- launching ---------------------------------------------------------------------------
+    def submit(self, request: RunRequest) -> str:
+        """Queue a run (it starts at once when a slot is free) and return its id."""
+        run_id = time.strftime("%Y%m%d-%H%M%S") + f"-{request.model}-{secrets.token_hex(2)}"
+        folder = self.root / run_id
+        folder.mkdir(parents=True)
+        run_folder.write_request(folder, request, time.time())
+        self.refresh()
+        return run_id
+
+    def refresh(self) -> None:
+        """Reap finished processes and start queued runs while slots are free."""
+        with self._lock:
+            for run_id, proc in list(self._procs.items()):
+                code = proc.poll()
+                if code is not None:
+                    run_folder.record_exit(self.root / run_id, code)
+                    del self._procs[run_id]
+            runs = self.list_runs()
+            running = sum(r.status == "running" for r in runs)
+            for run in sorted((r for r in runs if r.status == "queued"), key=lambda r: r.created):
+                if running >= self.max_running:
+                    break
+                self._start(run)
+                running += 1
+
+    def _start(self, run: RunStatus) -> None:
+        processes = run.request.processes
+        env = dict(os.environ)
+        if processes > 1:  # gloo has no authentication: keep its traffic on loopback
+            env.setdefault("GLOO_SOCKET_IFNAME", "lo")
+        launcher = distributed.launcher(self.python, processes)
+        args = [*launcher, "train", "--out", str(run.path), *run.request.args()]
+        log = (run.path / run_folder.OUTPUT).open("wb")
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True, cwd=Path.cwd(), env=env)  # fmt: skip
+        log.close()
+        self._procs[run.id] = proc
+        (run.path / run_folder.PID).write_text(str(proc.pid))
+
+    def stop(self, run_id: str) -> None:
+        """Ask a run to stop: it finishes its step, saves a checkpoint and exits; a queued run never starts.
+
+        The request is a file the trainer checks between steps, so it also reaches a run
+        started before an app restart, and cannot kill a process still importing torch.
+        """
+        with self._lock:
+            run_folder.stop(self.root / run_id, queued=self.status(run_id).status == "queued")
+
+    # -- background polling ----------------------------------------------------------------------
+    def start_polling(self) -> None:
+        """Refresh in a daemon thread, so queued runs start even when no page is watching."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._poll, name="gen_core-runs", daemon=True
+                )
+                self._thread.start()
+
+    def _poll(self) -> None:
+        while True:
+            # A folder removed or a request file spoiled under us must not end the polling.
+            with contextlib.suppress(OSError, ValueError):
+                self.refresh()
+            time.sleep(self._poll_s)
+
+    # -- reading ---------------------------------------------------------------------------------
+    def list_runs(self) -> list[RunStatus]:
+        """Every run under ``root`` whose request can be read, newest first."""
+        runs = []
+        for folder in self.root.iterdir():
+            if (folder / run_folder.REQUEST).is_file():
+                with contextlib.suppress(ValueError):  # an unreadable request is not a run to show
+                    runs.append(self.status(folder.name))
+        return sorted(runs, key=lambda r: r.created, reverse=True)
+
+    def status(self, run_id: str) -> RunStatus:
+        with self._lock:  # each feed reads only what was appended since its last look
+            feed = self._feeds.setdefault(run_id, RunFeed(self.root / run_id, keep=1))
+            return run_folder.read_status(self.root / run_id, feed, run_id in self._procs)

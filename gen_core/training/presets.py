@@ -1,0 +1,29 @@
+"""Named recipes: settings by field name that the app, the CLI and the benchmarks share.
+
+A recipe lives here once; a page shows it, a run request applies it, and nothing restates it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from gen_core.models import MODELS
+
+# Gulrajani et al. 2017: five critic steps per generator step, Adam at 1e-4 with betas 0 and
+# 0.9, and no batch norm in the critic (the penalty is per sample, batch norm mixes samples).
+WGAN_GP: dict[str, Any] = {
+    "loss": "wgan-gp", "d_steps": 5, "lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.0, "beta2": 0.9,
+}  # fmt: skip
+
+# The one-vs-rest detector of BENCHMARKS.md: a conv VAE with a weak KL term, trained on one
+# digit's images shifted by up to 2 pixels (400 images overfit without it), scored by
+# "sq-error+knn". The Anomaly page trains it for a chosen digit.
+ONE_VS_REST_MODEL = "conv-vae"
+ONE_VS_REST: dict[str, Any] = {"steps": 1200, "batch_size": 32, "beta": 0.1, "augment_shift": 2}
+
+
+def wgan_gp(model: str) -> dict[str, Any]:
+    """:data:`WGAN_GP` for ``model``: its critic's batch norm turned off where it has one."""
+    fields = {f.name for f in dataclasses.fields(MODELS[model][0])}
+    return {**WGAN_GP, **({"d_batch_norm": False} if "d_batch_norm" in fields else {})}

@@ -1,0 +1,152 @@
+"""The Train page's settings form: one widget per setting a person may change, each starting
+at its config dataclass's default (or the WGAN-GP preset's), read back as settings by name."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any
+
+import streamlit as st
+import torch
+from streamlit.delta_generator import DeltaGenerator
+
+from gen_core.data import DATASETS
+from gen_core.device import resolve_device
+from gen_core.losses import GAN_LOSSES
+from gen_core.models import MODELS
+from gen_core.training import config_for
+from gen_core.training.presets import wgan_gp
+from ui.charts import class_names
+from ui.common import dataset_info
+
+LR_CHOICES = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3]
+BATCH_SIZES = [16, 32, 64, 128, 256]
+
+
+def lr_slider(column: DeltaGenerator, label: str, default: float, key: str) -> float:
+    return column.select_slider(label, LR_CHOICES, default, key=key, format_func=lambda v: f"{v:g}")
+
+
+def defaults(model: str, loss: str = "") -> dict[str, Any]:
+    """Every setting's starting value: the model's and its family's config defaults, with the
+    WGAN-GP recipe on top when that loss is picked."""
+    config_cls, model_cls = MODELS[model]
+    values = {
+        **dataclasses.asdict(config_cls()),
+        **dataclasses.asdict(config_for(model_cls.family)()),
+    }
+    return {**values, **(wgan_gp(model) if loss == "wgan-gp" else {})}
+
+
+def settings_form(model: str) -> tuple[dict[str, Any], int]:
+    """The form: settings by field name for :class:`RunRequest`, and the number of processes."""
+    family = MODELS[model][1].family
+    start = defaults(model)
+    values: dict[str, Any] = {}
+    c1, c2, c3, c4 = st.columns(4)
+    values["dataset"] = c1.selectbox("Dataset", DATASETS, key="t_dataset",
+                                     help="auto = full MNIST when available, else mnist-5k")  # fmt: skip
+    values["epochs"] = c2.number_input("Epochs", 1, 500, start["epochs"], key="t_epochs")
+    values["batch_size"] = c3.select_slider(
+        "Batch size", BATCH_SIZES, start["batch_size"], key="t_batch"
+    )
+    values["seed"] = c4.number_input("Seed", 0, 2**31 - 1, start["seed"], key="t_seed",
+                                     help="Same seed and settings, same run.")  # fmt: skip
+    if family == "gan":
+        values |= _gan_settings(model)
+    else:
+        values |= _vae_settings(model, start)
+    values |= _advanced(start, values["dataset"])
+    processes = values.pop("processes", 1)
+    return values, processes
+
+
+def _gan_settings(model: str) -> dict[str, Any]:
+    st.markdown("**GAN objective and the remedies for a discriminator that wins too fast**")
+    g1, g2, g3 = st.columns(3)
+    loss = g1.selectbox("Loss", GAN_LOSSES, index=GAN_LOSSES.index(defaults(model)["loss"]), key="t_loss",
+                        help="minimax: G minimises log(1 − D(G(z))); non-saturating: −log D(G(z)); "
+                        "wgan-gp: Wasserstein critic with gradient penalty")  # fmt: skip
+    start, wgan = defaults(model, loss), loss == "wgan-gp"
+    values = {"loss": loss, **{k: start[k] for k in ("beta1", "beta2")}}
+    values["label_smoothing"] = g2.slider(
+        "One-sided label smoothing", 0.0, 0.3, start["label_smoothing"], 0.05, key="t_smooth",
+        disabled=wgan, help="Real targets become 1 − s; fake targets stay 0.",
+    )  # fmt: skip
+    values["d_steps"] = g3.number_input(
+        "D steps per G step", 1, 10, start["d_steps"], key=f"t_dsteps_{wgan}"
+    )
+    l1, l2, l3 = st.columns(3)
+    values["lr_g"] = lr_slider(l1, "G learning rate", start["lr_g"], f"t_lrg_{wgan}")
+    values["lr_d"] = lr_slider(l2, "D learning rate", start["lr_d"], f"t_lrd_{wgan}")
+    values["d_dropout"] = l3.slider(
+        "Dropout in D", 0.0, 0.6, start["d_dropout"], 0.05, key=f"t_drop_{model}"
+    )
+    if "d_batch_norm" in start:
+        values["d_batch_norm"] = st.checkbox(
+            "Batch norm in D", start["d_batch_norm"], key=f"t_bn_{wgan}", disabled=wgan,
+            help="Off for wgan-gp: the penalty is per sample and batch norm mixes samples.",
+        )  # fmt: skip
+    else:
+        values["g_batch_norm"] = st.checkbox("Batch norm in G", start["g_batch_norm"], key="t_gbn")
+    return values
+
+
+def _vae_settings(model: str, start: dict[str, Any]) -> dict[str, Any]:
+    v1, v2, v3 = st.columns(3)
+    return {
+        "lr": lr_slider(v1, "Learning rate", start["lr"], "t_lr"),
+        "beta": v2.slider(
+            "β (KL weight)",
+            0.0,
+            5.0,
+            start["beta"],
+            0.1,
+            key="t_beta",
+            help="1 gives the ELBO; above 1 a β-VAE",
+        ),  # fmt: skip
+        "latent_dim": v3.number_input(
+            "Latent size", 2, 64, start["latent_dim"], key=f"t_latent_{model}"
+        ),  # fmt: skip
+    }
+
+
+def _advanced(start: dict[str, Any], dataset: str) -> dict[str, Any]:
+    data = dataset_info(dataset)
+    classes = data.classes if not isinstance(data, str) else tuple(map(str, range(10)))
+    names = class_names(classes)  # None for digits, which are numbered
+    values: dict[str, Any] = {}
+    with st.expander("Advanced"):
+        a1, a2 = st.columns(2)
+        values["steps"] = a1.number_input("Stop after this many steps (0 = all epochs)", 0, 10**7,
+                                          start["steps"], key="t_steps")  # fmt: skip
+        devices = ["auto", "cpu"] + (["cuda"] if resolve_device("auto").type == "cuda" else [])
+        values["device"] = a2.selectbox("Device", devices, key="t_device")
+        values["augment_shift"] = a1.number_input(
+            "Shift each batch by up to (pixels)", 0, 4, start["augment_shift"], key="t_shift",
+            help="Data augmentation: rolls every batch a random 0 to N pixels each way. Helps small "
+            "training sets; a GAN then learns shifted digits too.",
+        )  # fmt: skip
+        values["compile"] = a2.checkbox(
+            "Compile the training step (torch.compile)", start["compile"], key="t_compile",
+            help="About 25 s of compiling first, then roughly 1.1-1.2x faster on a CPU and more on a "
+            "GPU: worth it for long runs.",
+        )  # fmt: skip
+        gpus = torch.cuda.device_count()
+        most = gpus if gpus > 1 else os.cpu_count() or 1
+        if most > 1:
+            values["processes"] = st.number_input(
+                "Processes (data parallel, via torchrun)", 1, most, 1, key="t_processes",
+                help="Each process trains on its own shard of every epoch, "
+                f"{'one GPU each' if gpus > 1 else 'on the CPU (a demo: it shares the cores)'}; "
+                "the batch size is per process.",
+            )  # fmt: skip
+        only = st.multiselect(
+            "Train on these classes only", range(len(classes)), key="t_classes", placeholder="all classes",
+            format_func=lambda c: names[c] if names else f"digit {c}",
+            help="A VAE that sees one digit learns what that digit looks like: the Anomaly page "
+            "then scores the other digits as anomalies.",
+        )  # fmt: skip
+    values["classes"] = ",".join(map(str, sorted(only)))
+    return values

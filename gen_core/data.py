@@ -101,10 +101,6 @@ class DatasetInfo:
         text = f"{self.name}: {self.train_size:,} train / {self.test_size:,} test images, from {self.source}"
         return f"{text} ({self.note})" if self.note else text
 
-    def describe_class(self, label: int) -> str:
-        """A label in words: "digit 3", or the class's own name ("Trouser")."""
-        return f"digit {label}" if self.kind is DIGITS else self.classes[label]
-
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> DatasetInfo:
         """Read back as stored in a sidecar or an event (missing fields from older files default)."""

@@ -6,10 +6,11 @@ import torch
 from PIL import Image
 
 from gen_core.analysis.anomaly import (
+    Detector,
     evaluate,
     fit_reference,
     neighbour_distance,
-    percentile_of,
+    percentiles,
     score,
     threshold,
 )
@@ -35,7 +36,7 @@ def test_thresholds_from_percentile_and_fpr_agree():
     assert threshold(scores, percentile=99) == pytest.approx(threshold(scores, fpr=0.01))
     t = threshold(scores, fpr=0.05)
     assert (scores > t).mean() == pytest.approx(0.05, abs=0.002)
-    assert percentile_of(t, scores) == pytest.approx(95.0, abs=0.2)
+    assert percentiles(np.array([t]), scores)[0] == pytest.approx(95.0, abs=0.2)
     with pytest.raises(ValueError):
         threshold(scores, percentile=99, fpr=0.01)
 
@@ -203,3 +204,18 @@ def test_a_photo_of_a_fashion_item_is_framed_as_fashion_mnist_framed_its_items(f
         )
         match = np.corrcoef(as_fashion, item.flatten())[0, 1]
         assert match > 0.75 and match > np.corrcoef(as_digit, item.flatten())[0, 1] + 0.2
+
+
+def test_a_detector_judges_a_batch_against_a_threshold_fitted_on_normal_scores(vae, mnist5k):
+    model = vae
+    normal, digits = mnist5k.test.images[:500], mnist5k.test.images[500:510]
+    detector = Detector.fit(model, "recon", normal)
+    assert detector.threshold == pytest.approx(threshold(detector.normal_scores, percentile=99))
+    noise = torch.randint(0, 256, (2, 1, 28, 28), dtype=torch.uint8)
+    judged = detector.judge(torch.cat([digits, noise]))
+    assert judged.anomalous.tolist() == [False] * 10 + [True, True]
+    assert (judged.percentiles[-2:] == 100).all() and judged.recon.shape == (12, 1, 28, 28)
+    strict = detector.at(fpr=0.5)  # half of the normal digits above it: some test digits too
+    assert strict.threshold < detector.threshold and strict.judge(digits).anomalous.any()
+    with pytest.raises(ValueError, match="needs the normal training images"):
+        Detector.fit(model, "sq-error+knn", normal)

@@ -1,6 +1,10 @@
-"""Chart helpers of the app: what each figure plots, on which axis."""
+"""Chart helpers of the app: what each figure plots, on which axis; the CSV downloads."""
+
+import csv
+import io
 
 from ui.charts import class_bars, class_names, final_values, metric_chart, smooth
+from ui.common import csv_text
 
 
 def test_a_small_term_gets_the_right_axis_and_says_so():
@@ -34,3 +38,11 @@ def test_final_values_are_each_runs_last_smoothed_values_and_blank_where_not_log
                        "−ELBO (recon + β·KL)": None}  # fmt: skip
     assert rows[1]["step"] == 10 and rows[1]["−ELBO (recon + β·KL)"] == 200.0
     assert rows[1]["D(x), real"] is None and rows[2]["step"] == 0
+
+
+def test_csv_rows_keep_file_names_with_commas_and_quotes():
+    rows = [{"file": 'scan, "final".png', "score": 12.5, "verdict": "normal"},
+            {"file": "plain.png", "score": 3.0, "verdict": "anomalous"}]  # fmt: skip
+    back = list(csv.DictReader(io.StringIO(csv_text(rows))))
+    assert [r["file"] for r in back] == ['scan, "final".png', "plain.png"]
+    assert [float(r["score"]) for r in back] == [12.5, 3.0] and back[1]["verdict"] == "anomalous"

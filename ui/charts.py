@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from gen_core.analysis.anomaly import Evaluation
+
 LABELS = {
     "loss_d": "L_D (discriminator)",
     "loss_g": "L_G (generator)",
@@ -116,4 +118,41 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
         title=title, height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
         xaxis_title="step", legend={"orientation": "h", "y": -0.25}, uirevision="keep",
     )  # fmt: skip
+    return fig
+
+
+def score_histogram(
+    groups: Mapping[str, np.ndarray], threshold: float, inputs: Mapping[str, tuple[float, bool]],
+    score_name: str, noun: str,
+) -> go.Figure:  # fmt: skip
+    """Normal scores (and, for a one-class detector, the other classes') on the same bins, each as
+    a share of its own group, with the threshold and a line per input (red when anomalous)."""
+    colours = ("#8aa", "#e9a")
+    shared = len(groups) > 1  # 900 others would dwarf 100 normal ones: draw shares
+    every = np.concatenate(list(groups.values()))
+    bins = {"start": float(every.min()), "end": float(every.max()),
+            "size": float(np.ptp(every)) / 60 or 1.0}  # fmt: skip
+    fig = go.Figure([go.Histogram(x=x, xbins=bins, name=name, marker={"color": colour}, opacity=0.7,
+                                  histnorm="percent" if shared else None)
+                     for (name, x), colour in zip(groups.items(), colours, strict=False)])  # fmt: skip
+    fig.add_vline(x=threshold, line={"color": "red", "dash": "dash"}, annotation_text="threshold")
+    for name, (value, anomalous) in inputs.items():
+        fig.add_vline(x=value, line={"color": "crimson" if anomalous else "black"},
+                      annotation_text=name[:18], annotation_textangle=-90)  # fmt: skip
+    fig.update_layout(title=f"Scores of normal {noun}s, the threshold, and your inputs",
+                      xaxis_title=score_name, barmode="overlay",
+                      yaxis_title="% of each group" if shared else f"{noun}s",
+                      height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=shared,
+                      legend={"orientation": "h", "y": -0.3})  # fmt: skip
+    return fig
+
+
+def roc_chart(evaluations: Mapping[str, Evaluation]) -> go.Figure:
+    """The ROC curve of each task, named with its AUROC."""
+    fig = go.Figure([go.Scatter(x=e.fpr, y=e.tpr, mode="lines", name=f"{name}: AUROC {e.auroc:.4f}")
+                     for name, e in evaluations.items()])  # fmt: skip
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines",
+                             line={"dash": "dot", "color": "gray"}, name="chance"))  # fmt: skip
+    fig.update_layout(xaxis_title="false-positive rate", yaxis_title="true-positive rate",
+                      height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10})  # fmt: skip
     return fig

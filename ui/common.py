@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import streamlit as st
@@ -63,3 +66,12 @@ def dataset_info(name: str = "auto") -> DatasetInfo | str:
 @st.cache_resource
 def device_line() -> str:
     return describe_device(resolve_device("auto"))
+
+
+def csv_text(rows: Sequence[Mapping[str, object]]) -> str:
+    """Rows as CSV for a download button, quoted by the csv module (a name may hold commas)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()

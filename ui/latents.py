@@ -13,9 +13,8 @@ import torch
 
 from gen_core.analysis.latent import Projection, encode, project
 from gen_core.checkpoints import CheckpointInfo
-from gen_core.data import load_dataset, mnist_on_disk
+from gen_core.data import DIGITS, Kind, kind_of, load_dataset, mnist_on_disk
 from gen_core.models import VAE
-from ui.charts import class_names
 from ui.checkpoints import cached_model
 from ui.common import RUNS
 
@@ -34,13 +33,17 @@ class ShownSet:
     classes: tuple[str, ...]
 
     @property
+    def kind(self) -> Kind:
+        return kind_of(self.name)
+
+    @property
     def is_digits(self) -> bool:
-        return class_names(self.classes) is None
+        return self.kind is DIGITS
 
     @property
     def noun(self) -> str:
         """What one example is called in the page's text: "digit" or "item"."""
-        return "digit" if self.is_digits else "item"
+        return self.kind.noun
 
     def describe(self, label: int) -> str:
         return f"digit {label}" if self.is_digits else self.classes[label]

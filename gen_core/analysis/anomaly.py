@@ -7,6 +7,7 @@ anomalies are needed; a score is reported with its percentile among normal score
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -148,18 +149,22 @@ def threshold(
     By percentile p: p% of normal images fall at or below it. By false-positive rate f: a
     fraction f of normal images lie above it. Percentile 99 and FPR 0.01 are the same threshold.
     """
-    if (percentile is None) == (fpr is None):
+    if percentile is not None and fpr is None:
+        level = percentile
+    elif fpr is not None and percentile is None:
+        level = 100 * (1 - fpr)
+    else:
         raise ValueError("give exactly one of percentile or fpr")
-    level = percentile if percentile is not None else 100 * (1 - fpr)  # type: ignore[operator]
     if not 0 <= level <= 100:
         raise ValueError("percentile must be in [0, 100] and fpr in [0, 1]")
     return float(np.percentile(np.asarray(normal_scores, dtype=np.float64), level))
 
 
-def percentile_of(value: float, normal_scores: np.ndarray | torch.Tensor) -> float:
-    """Percent of normal scores at or below ``value``: 99.5 means "higher than 99.5% of normal digits"."""
-    normal = np.asarray(normal_scores, dtype=np.float64)
-    return float(100 * (normal <= value).mean())
+def percentiles(values: np.ndarray, normal_scores: np.ndarray | torch.Tensor) -> np.ndarray:
+    """Percent of normal scores at or below each value: 99.5 means "higher than 99.5% of normal
+    digits"."""
+    normal = np.sort(np.asarray(normal_scores, dtype=np.float64))
+    return 100 * np.searchsorted(normal, np.asarray(values, np.float64), side="right") / len(normal)
 
 
 @dataclass
@@ -184,3 +189,69 @@ def evaluate(
     s = np.r_[normal, anomalous]
     fpr, tpr, thresholds = roc_curve(y, s)
     return Evaluation(float(roc_auc_score(y, s)), fpr, tpr, thresholds)
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A batch's verdicts, and the reconstructions and error maps that explain them."""
+
+    scores: np.ndarray  # (N,), higher is less like the normal data
+    percentiles: np.ndarray  # (N,) percent of normal scores at or below each score
+    anomalous: np.ndarray  # (N,) bool: above the threshold
+    recon: torch.Tensor  # (N, 1, 28, 28) in [0, 1]
+    error_maps: torch.Tensor  # (N, 1, 28, 28), per-pixel terms of the score
+
+
+@dataclass(frozen=True, eq=False)
+class Detector:
+    """A VAE, a score kind, the normal data it compares with, and a threshold fitted on the
+    scores of normal images only: what the Anomaly page, the CLI and benchmarks judge with."""
+
+    model: VAE[Any]
+    kind: ScoreKind
+    normal_scores: np.ndarray  # scores of the normal images the threshold is fitted on
+    threshold: float
+    reference: Reference | None = None  # the normal training images, for kinds that need them
+
+    @classmethod
+    def fit(
+        cls, model: VAE[Any], kind: ScoreKind, normal: torch.Tensor, *,
+        training: torch.Tensor | None = None, percentile: float | None = None,
+        fpr: float | None = None,
+    ) -> Detector:  # fmt: skip
+        """Score ``normal`` images (held out from training) and set the threshold among them by
+        percentile or false-positive rate (default: 1%); ``training`` (the normal training
+        images) is needed by the kinds in NEEDS_REFERENCE."""
+        reference = None
+        if kind in NEEDS_REFERENCE:
+            if training is None:
+                raise ValueError(f"the {kind} score needs the normal training images")
+            reference = fit_reference(model, training)
+        normal_scores = score(model, normal, kind, reference).scores.numpy()
+        cut = _cut(normal_scores, percentile, fpr)
+        return cls(model, kind, normal_scores, cut, reference)
+
+    def at(self, *, percentile: float | None = None, fpr: float | None = None) -> Detector:
+        """The same detector with its threshold moved (nothing is scored again)."""
+        return dataclasses.replace(self, threshold=_cut(self.normal_scores, percentile, fpr))
+
+    @property
+    def unit(self) -> str:
+        return UNITS[self.kind]
+
+    def scores(self, images: torch.Tensor) -> np.ndarray:
+        """Scores alone (N,), for evaluations over whole test sets."""
+        return score(self.model, images, self.kind, self.reference).scores.numpy()
+
+    def judge(self, images: torch.Tensor) -> Judged:
+        """Verdicts for a batch of images (uint8, or float in [0, 1], (N, 1, 28, 28))."""
+        scored = score(self.model, images, self.kind, self.reference)
+        values = scored.scores.double().numpy()
+        return Judged(values, percentiles(values, self.normal_scores), values > self.threshold,
+                      scored.recon, scored.error_maps)  # fmt: skip
+
+
+def _cut(normal_scores: np.ndarray, percentile: float | None, fpr: float | None) -> float:
+    if percentile is None and fpr is None:
+        percentile = 99.0
+    return threshold(normal_scores, percentile=percentile, fpr=fpr)

@@ -1,0 +1,150 @@
+"""The Anomaly page's parts: the cached detector, the inputs (uploads and examples) and the
+verdict cards that explain each one."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+import torch
+from PIL import Image
+
+from gen_core.analysis.anomaly import Detector, Judged, ScoreKind
+from gen_core.checkpoints import CheckpointInfo, read_info
+from gen_core.data import DatasetUnavailable, load_dataset, only_classes
+from gen_core.images import heatmap, to_pil
+from gen_core.models import VAE
+from gen_core.preprocess import ImageRejected, Stages, framing_for, prepare
+from ui.checkpoints import cached_model, version
+from ui.latents import ShownSet, shown_set
+
+MAX_FILES = 20
+THUMB = 84  # pixels of each stage's picture
+
+
+def normal_mask(info: CheckpointInfo, data: ShownSet) -> np.ndarray:
+    """Which shown test images are normal: those of the classes the VAE was trained on."""
+    return np.isin(data.labels, info.classes) if info.classes else np.ones(len(data.labels), bool)
+
+
+@st.cache_resource(show_spinner="Scoring the normal test images…", max_entries=16)
+def _detector(path: str, modified: float, kind: ScoreKind, dataset: str) -> Detector:
+    info, model = read_info(path), cached_model(path, modified)
+    assert isinstance(model, VAE)
+    data = shown_set(dataset)
+    training = None
+    if kind == "sq-error+knn":  # compares with the checkpoint's own training images
+        training = only_classes(load_dataset(info.dataset.name).train, info.classes).images
+    return Detector.fit(model, kind, data.images[normal_mask(info, data)], training=training)
+
+
+def detector_for(info: CheckpointInfo, kind: ScoreKind, data: ShownSet) -> Detector:
+    """The checkpoint's detector for ``kind``, fitted on its normal test images (cached); the
+    page stops with a message when the data it needs is not here."""
+    try:
+        return _detector(str(info.path), version(info.path), kind, data.name)
+    except DatasetUnavailable as err:
+        st.error(
+            f"This score compares with the checkpoint's training images, which are not here: {err}"
+        )
+        st.stop()
+
+
+@st.cache_data(show_spinner="Scoring the test images…", max_entries=16)
+def _scores(
+    path: str, modified: float, kind: ScoreKind, dataset: str, part: str
+) -> np.ndarray | None:
+    """Scores of the shown test set's other classes (``part`` "others") or of a whole other
+    dataset's test split (``part`` "far"); None when that dataset is not here."""
+    detector = _detector(path, modified, kind, dataset)
+    if part == "others":
+        data = shown_set(dataset)
+        return detector.scores(data.images[~normal_mask(read_info(path), data)])
+    try:
+        return detector.scores(load_dataset(part).test.images)
+    except DatasetUnavailable:
+        return None
+
+
+def other_scores(info: CheckpointInfo, kind: ScoreKind, data: ShownSet) -> np.ndarray:
+    """Scores of the test images of the classes a one-class VAE never saw (empty for the rest)."""
+    if not info.classes:
+        return np.empty(0)
+    found = _scores(str(info.path), version(info.path), kind, data.name, "others")
+    return found if found is not None else np.empty(0)
+
+
+def far_scores(info: CheckpointInfo, kind: ScoreKind, data: ShownSet) -> np.ndarray | None:
+    """Scores of the test split of data of another kind (clothes for digits, and back)."""
+    return _scores(str(info.path), version(info.path), kind, data.name, data.kind.far_off)
+
+
+@st.cache_data(show_spinner=False)
+def _fashion_items() -> list[Image.Image]:
+    try:
+        test = load_dataset("fashion-mnist").test
+    except DatasetUnavailable:
+        return []
+    return [Image.fromarray(test.images[i, 0].numpy()) for i in (0, 1, 2)]
+
+
+def examples() -> dict[str, Image.Image]:
+    """Built-in inputs to try without a file, as images a person could have uploaded."""
+    digits = shown_set("mnist-5k")
+    images, labels = digits.images, digits.labels
+    digit = lambda i: Image.fromarray(images[i, 0].numpy())  # noqa: E731
+    found = {f"MNIST test digit #{i} (a {labels[i]})": digit(i) for i in (3, 250, 705)}
+    found["the #705 digit rotated 90°"] = digit(705).rotate(90)
+    found["the #250 digit inverted (black on white)"] = Image.fromarray(
+        255 - images[250, 0].numpy()
+    )
+    found["uniform noise"] = Image.fromarray(
+        np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
+    )
+    for name, item in zip(
+        ("an ankle boot", "a pullover", "trousers"), _fashion_items(), strict=False
+    ):
+        found[f"Fashion-MNIST: {name}"] = item
+    return found
+
+
+def read_inputs(data: ShownSet) -> list[tuple[str, Stages]]:
+    """Uploads and picked examples, each prepared as the model's data was; a file that cannot
+    be read gets its message and the others go on."""
+    files = st.file_uploader(f"{data.noun.capitalize()} images (PNG or JPEG)",
+                             type=["png", "jpg", "jpeg"], accept_multiple_files=True, key="a_files")  # fmt: skip
+    builtin = examples()
+    chosen = st.multiselect("…or try built-in examples", list(builtin), key="a_examples")
+    if files and len(files) > MAX_FILES:
+        st.error(f"{len(files)} files at once is too many: the first {MAX_FILES} are checked. "
+                 "Upload the rest in another batch.")  # fmt: skip
+    raw: list[tuple[str, bytes | Image.Image]] = [
+        (f.name, f.getvalue()) for f in (files or [])[:MAX_FILES]
+    ]
+    raw += [(name, builtin[name]) for name in chosen]
+    prepared = []
+    for name, content in raw:
+        try:
+            prepared.append((name, prepare(content, name, framing_for(data.name))))
+        except ImageRejected as err:
+            st.error(f"**{name}**: {err}")
+    return prepared
+
+
+def verdict_card(name: str, stages: Stages, judged: Judged, i: int, detector: Detector,
+                 data: ShownSet) -> None:  # fmt: skip
+    """One input's verdict with every stage of its preparation, reconstruction and error map."""
+    with st.container(border=True):
+        verdict = "🚩 anomalous" if judged.anomalous[i] else "✅ normal"
+        st.markdown(f"**{name}** · {verdict} · score {judged.scores[i]:.1f}{detector.unit}, higher "
+                    f"than {judged.percentiles[i]:.1f}% of normal {data.noun}s")  # fmt: skip
+        size = (THUMB, THUMB)
+        pictures = [stages.original.convert("L").resize(size), stages.gray.resize(size),
+                    stages.cropped.resize(size), to_pil(stages.tensor, scale=3),
+                    to_pil(judged.recon[i], scale=3), heatmap(judged.error_maps[i], scale=3)]  # fmt: skip
+        captions = ["upload", "grayscale" + (", inverted" if stages.inverted else ""),
+                    "cropped to ink", framing_for(data.name).label, "reconstruction", "error map"]  # fmt: skip
+        st.image(pictures, caption=captions, output_format="PNG")
+
+
+def stack(prepared: list[tuple[str, Stages]]) -> torch.Tensor:
+    return torch.stack([stages.tensor for _, stages in prepared])

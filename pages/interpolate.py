@@ -1,129 +1,23 @@
 """Interpolate page: walk a straight or a spherical path between latent points and decode it."""
 
 import math
+from typing import Any
 
-import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from gen_core.analysis.latent import at_position, decode, encode, norm_profile, path, seeded_latents
+from gen_core.analysis.latent import PATHS, PathKind, at_position, decode, norm_profile, path
+from gen_core.checkpoints import CheckpointInfo
 from gen_core.images import png_bytes, to_gif, to_pil
-from gen_core.models import VAE
-from gen_core.preprocess import ImageRejected, framing_for, prepare
+from gen_core.models import VAE, GenerativeModel
+from ui.charts import norm_chart
 from ui.checkpoints import pick_model, version
 from ui.common import page
-from ui.latents import encoded_test_set, latent_map, selected_point, shown_for
+from ui.endpoints import MAP_SOURCE, add_clicked, endpoints
+from ui.latents import ShownSet, encoded_test_set, latent_map, selected_point, shown_for
 
-page("Interpolate")
-st.title("Interpolate")
-info, model = pick_model(("gan", "vae"))
-is_vae = isinstance(model, VAE)
-is_map = is_vae and model.latent_dim == 2
-data = shown_for(info)
-test_images, test_labels = data.images, data.labels
-
-
-def parse_ints(text: str, what: str, upper: int | None = None) -> list[int] | None:
-    try:
-        values = [int(v) for v in text.replace(";", ",").split(",") if v.strip()]
-    except ValueError:
-        st.error(f"{what}: write whole numbers separated by commas, e.g. 3, 17, 42.")
-        return None
-    if len(values) < 2:
-        st.error(f"{what}: give at least two, one per point of the path.")
-        return None
-    if upper is not None and any(not 0 <= v < upper for v in values):
-        st.error(f"{what}: each must be between 0 and {upper - 1}.")
-        return None
-    return values
-
-
-def endpoints() -> torch.Tensor | None:
-    """The path's points, from the source the user picked."""
-    sources = (
-        ["Random seeds"]
-        + ([f"Test {data.noun}s", "Upload"] if is_vae else [])
-        + (["Click on the map"] if is_map else [])
-    )
-    if len(sources) == 1:
-        st.caption(
-            "A GAN has no encoder, so its points are drawn from seeds; pick a VAE checkpoint "
-            "to start from test digits or your own uploads."
-        )
-    source = (
-        st.segmented_control("Points from", sources, default="Random seeds", key="i_source")
-        if len(sources) > 1
-        else None
-    ) or "Random seeds"
-    if source == "Random seeds":
-        seeds = parse_ints(
-            st.text_input("Seeds, one per point (two or more)", "0, 1", key="i_seeds"), "Seeds"
-        )
-        return None if seeds is None else seeded_latents(model, seeds)
-    if source == f"Test {data.noun}s":
-        by = st.radio(f"Pick test {data.noun}s by", ["class", "index"], horizontal=True, key="i_by")
-        if by == "class":
-            c1, c2 = st.columns([2, 1])
-            names = (
-                "" if data.is_digits else ", ".join(f"{i} {c}" for i, c in enumerate(data.classes))
-            )
-            classes = parse_ints(
-                c1.text_input("Digit of each point" if data.is_digits else "Class of each point",
-                              "3, 8", key="i_classes", help=names or None),
-                "Digits" if data.is_digits else "Classes", upper=10,
-            )  # fmt: skip
-            n = c2.number_input(f"Which example of each {'digit' if data.is_digits else 'class'}",
-                                0, 99, 0, key="i_example")  # fmt: skip
-            idx = (
-                None
-                if classes is None
-                else [int(np.flatnonzero(test_labels == c)[n]) for c in classes]
-            )
-        else:
-            idx = parse_ints(
-                st.text_input("Test-set indices, one per point", "3, 120", key="i_indices"),
-                "Indices",
-                upper=len(test_labels),
-            )
-        if idx is None:
-            return None
-        st.image(
-            [to_pil(test_images[i] / 255, scale=2) for i in idx],
-            caption=[f"#{i}: {data.describe(test_labels[i])}" for i in idx],
-            output_format="PNG",
-        )
-        return encode(model, test_images[idx])
-    if source == "Upload":
-        files = st.file_uploader(
-            "Images (PNG or JPEG), one per point",
-            type=["png", "jpg", "jpeg"],
-            accept_multiple_files=True,
-            key="i_upload",
-        )
-        digits, names = [], []
-        for f in files or []:
-            try:
-                digits.append(prepare(f.getvalue(), f.name, framing_for(data.name)).tensor)
-                names.append(f.name)
-            except ImageRejected as err:
-                st.error(str(err))
-        if len(digits) < 2:
-            st.info("Upload two or more images.")
-            return None
-        st.image(
-            [to_pil(d, scale=2) for d in digits],
-            caption=names,
-            output_format="PNG",
-        )
-        return encode(model, torch.stack(digits))
-    st.caption(
-        "Click points on the map below, in order; each click adds the next point (shift-click to pick several)."
-    )
-    chosen = st.session_state.get("i_map_points", [])
-    if st.button("Clear clicked points", key="i_clear"):
-        chosen = st.session_state["i_map_points"] = []
-    return torch.tensor(chosen, dtype=torch.float32) if len(chosen) >= 2 else None
+TITLES = {"lerp": "Linear (lerp)", "slerp": "Spherical (slerp)"}
 
 
 def per_row(n: int) -> int:
@@ -131,44 +25,38 @@ def per_row(n: int) -> int:
     return math.ceil(n / math.ceil(n / 25))
 
 
-points = endpoints()
-if points is None and not (is_map and st.session_state.get("i_source") == "Click on the map"):
-    st.stop()
+def strip(images: torch.Tensor) -> Any:
+    return to_pil(images, nrow=per_row(len(images)), scale=2)
 
-if points is not None:
-    k = len(points)
+
+def walks(model: GenerativeModel[Any], points: torch.Tensor) -> dict[PathKind, torch.Tensor]:
+    """Both paths through the points, side by side: the frame under the slider and the strip."""
     c1, c2 = st.columns([1, 2])
     frames = c1.slider("Frames per leg", 2, 24, 8, key="i_frames")
-    position = c2.slider("Position along the path", 0.0, float(k - 1), 0.5 if k == 2 else 0.0, 0.01, key="i_pos",
-                         help="0 is the first point, 1 the second, and so on")  # fmt: skip
-    walks = {m: path(points, frames, m) for m in ("lerp", "slerp")}
-    cols = st.columns(2)
-    for col, method, title in zip(cols, walks, ("Linear (lerp)", "Spherical (slerp)"), strict=True):
+    k = len(points)
+    position = c2.slider("Position along the path", 0.0, float(k - 1), 0.5 if k == 2 else 0.0, 0.01,
+                         key="i_pos", help="0 is the first point, 1 the second, and so on")  # fmt: skip
+    found = {method: path(points, frames, method) for method in PATHS}
+    for col, method in zip(st.columns(2), PATHS, strict=True):
         with col:
-            st.markdown(f"**{title}**")
-            image = decode(model, at_position(points, position, method)[None])
+            st.markdown(f"**{TITLES[method]}**")
+            frame = decode(model, at_position(points, position, method)[None])
             st.image(
-                to_pil(image, scale=6), caption=f"position {position:.2f}", output_format="PNG"
+                to_pil(frame, scale=6), caption=f"position {position:.2f}", output_format="PNG"
             )
-            strip = decode(model, walks[method])
+            decoded = decode(model, found[method])
             st.image(
-                to_pil(strip, nrow=per_row(len(strip)), scale=2),
-                caption=f"{len(strip)} frames",
+                strip(decoded),
+                caption=f"{len(decoded)} frames",
                 width="stretch",
                 output_format="PNG",
             )
+    return found
 
-    prior_shell = float(np.sqrt(model.latent_dim))
-    fig = go.Figure(
-        [
-            go.Scatter(y=norm_profile(w).numpy(), mode="lines+markers", name=m)
-            for m, w in walks.items()
-        ]
-    )
-    fig.add_hline(y=prior_shell, line_dash="dot", annotation_text="√d", annotation_position="right")
-    fig.update_layout(title="Latent norm along each path", xaxis_title="frame", yaxis_title="‖z‖", height=300,
-                      margin={"l": 10, "r": 10, "t": 40, "b": 10})  # fmt: skip
-    st.plotly_chart(fig, key="i_norms")
+
+def norms_and_downloads(model: GenerativeModel[Any], found: dict[PathKind, torch.Tensor]) -> None:
+    st.plotly_chart(norm_chart({m: norm_profile(w).numpy() for m, w in found.items()}, model.latent_dim),
+                    key="i_norms")  # fmt: skip
     st.caption(
         "A straight line between two Gaussian samples dips towards the origin, where the prior has "
         "little mass and decoders have seen few codes; slerp keeps the norm, so its frames look as "
@@ -176,44 +64,46 @@ if points is not None:
         "N(0, I) in d dimensions puts its mass."
     )
     shown = st.radio(
-        "Walk shown on the map and in the downloads", list(walks), horizontal=True, key="i_method"
+        "Walk shown on the map and in the downloads", PATHS, horizontal=True, key="i_method"
     )
-    walk_images = decode(model, walks[shown])
+    images = decode(model, found[shown])
     d1, d2 = st.columns(2)
     d1.download_button(
-        "Strip as PNG",
-        png_bytes(to_pil(walk_images, nrow=per_row(len(walk_images)), scale=2)),
-        f"walk-{shown}.png",
-        "image/png",
-        key="i_png",
+        "Strip as PNG", png_bytes(strip(images)), f"walk-{shown}.png", "image/png", key="i_png"
     )
-    d2.download_button(
-        "Walk as GIF",
-        to_gif([to_pil(im, scale=6) for im in walk_images], 120),
-        f"walk-{shown}.gif",
-        "image/gif",
-        key="i_gif",
-    )
+    d2.download_button("Walk as GIF", to_gif([to_pil(im, scale=6) for im in images], 120),
+                       f"walk-{shown}.gif", "image/gif", key="i_gif")  # fmt: skip
 
-if is_map:
+
+def latent_map_section(
+    info: CheckpointInfo, data: ShownSet, walk: torch.Tensor | None, source: str
+) -> None:
+    """The 2-D VAE's map with the path drawn on it; a click adds a point when that is the source."""
     coords = encoded_test_set(str(info.path), version(info.path), data.name)
     fig = latent_map(coords, data, f"The VAE's 2-D latent space (test {data.noun}s)")
-    if points is not None:
-        walk = walks[st.session_state.get("i_method", "lerp")].numpy()
-        fig.add_trace(
-            go.Scatter(
-                x=walk[:, 0],
-                y=walk[:, 1],
-                mode="lines+markers",
-                name="path",
-                line={"color": "black"},
-            )
-        )
+    if walk is not None:
+        fig.add_trace(go.Scatter(x=walk[:, 0].numpy(), y=walk[:, 1].numpy(), mode="lines+markers",
+                                 name="path", line={"color": "black"}))  # fmt: skip
     event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key="i_map")
-    picked = selected_point(event)
-    if picked and st.session_state.get("i_source") == "Click on the map":
-        clicked = [float(picked["x"]), float(picked["y"])]
-        chosen = st.session_state.setdefault("i_map_points", [])
-        if not chosen or chosen[-1] != clicked:
-            chosen.append(clicked)
-            st.rerun()
+    if source == MAP_SOURCE:
+        add_clicked(selected_point(event))
+
+
+def main() -> None:
+    page("Interpolate")
+    st.title("Interpolate")
+    info, model = pick_model(("gan", "vae"))
+    assert isinstance(model, GenerativeModel)
+    data = shown_for(info)
+    source, points = endpoints(model, data)
+    if points is None and source != MAP_SOURCE:
+        return  # the source's own message says what is missing
+    found = walks(model, points) if points is not None else None
+    if found is not None:
+        norms_and_downloads(model, found)
+    if isinstance(model, VAE) and model.latent_dim == 2:
+        method = st.session_state.get("i_method", "lerp")
+        latent_map_section(info, data, found[method] if found else None, source)
+
+
+main()

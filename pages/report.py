@@ -1,8 +1,9 @@
 """Model report page: how good is each checkpoint, in numbers, measured on demand and kept."""
 
-from __future__ import annotations
+from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from gen_core.analysis.report import Report, checkpoint_report
 from gen_core.checkpoints import Checkpoint, CheckpointInfo
@@ -11,23 +12,14 @@ from ui.charts import class_bars, class_names
 from ui.checkpoints import available, classifier, label, load_model, pick_model, version
 from ui.common import page
 
-page("Model report")
-st.title("Model report")
-st.markdown(
+INTRO = (
     "Sample quality measured with the project's own classifiers, one for digits and one for "
     "Fashion-MNIST (Inception weights are not available offline, and for MNIST a domain "
     "classifier is the advised feature extractor): **classifier FID** between samples and "
-    "test images, the **class entropy** "
-    "of samples (mode coverage), the **classifier score** (the Inception Score's analogue), "
-    "and for VAEs the **test likelihood** in nats per image."
+    "test images, the **class entropy** of samples (mode coverage), the **classifier score** "
+    "(the Inception Score's analogue), and for VAEs the **test likelihood** in nats per image."
 )
-info, model = pick_model(("gan", "vae", "classifier"))
-c1, c2, c3 = st.columns(3)
-n = c1.select_slider("Samples", [250, 500, 1000, 2000], 1000, key="r_n",
-                     help="Generated images behind the sample figures.")  # fmt: skip
-k = c2.select_slider("Importance samples (VAE)", [10, 50, 100, 500], 100, key="r_k",
-                     help="Posterior samples per test image for -log p(x).")  # fmt: skip
-seed = c3.number_input("Seed", 0, 2**31 - 1, 0, key="r_seed")
+Settings = tuple[int, int, int]  # samples, importance samples, seed
 
 
 @st.cache_resource
@@ -36,26 +28,25 @@ def reports() -> dict[tuple, Report]:
     return {}
 
 
-def key_of(info: CheckpointInfo) -> tuple:
-    return (str(info.path), version(info.path), n, k, seed)
+def key_of(info: CheckpointInfo, settings: Settings) -> tuple:
+    return (str(info.path), version(info.path), *settings)
 
 
-def measure(info: CheckpointInfo, model: object, bar: st.delta_generator.DeltaGenerator) -> None:
+def measure(info: CheckpointInfo, model: Any, settings: Settings, bar: DeltaGenerator) -> None:
     """Measure one checkpoint into the shared store; a failure becomes a message."""
-    where = f"{label(info)}: "
+    n, k, seed = settings
     try:
         report = checkpoint_report(
-            Checkpoint(model, info), classifier(info.dataset.name),  # type: ignore[arg-type]
-            n=n, k=k, seed=seed,
-            progress=lambda f, text: bar.progress(f, text=where + text),
+            Checkpoint(model, info), classifier(info.dataset.name), n=n, k=k, seed=seed,
+            progress=lambda f, text: bar.progress(f, text=f"{label(info)}: {text}"),
         )  # fmt: skip
     except (DatasetUnavailable, ValueError) as err:
         st.error(f"{label(info)} cannot be measured: {err}")
         return
-    reports()[key_of(info)] = report
+    reports()[key_of(info, settings)] = report
 
 
-def show(report: Report) -> None:
+def show(info: CheckpointInfo, report: Report) -> None:
     left, right = st.columns([3, 2])
     rows = [{"figure": name, "value": f"{value:.4g}", "what it means": meaning}
             for name, value, meaning in report.rows]  # fmt: skip
@@ -64,36 +55,57 @@ def show(report: Report) -> None:
         left.caption(note)
     if report.histogram:
         what = "test images" if info.family == "classifier" else "samples"
-        names = class_names(info.dataset.classes)
-        right.plotly_chart(class_bars(report.histogram, f"Classes of the {what}", names),
+        right.plotly_chart(class_bars(report.histogram, f"Classes of the {what}", class_names(info.dataset.classes)),
                            key="report_classes")  # fmt: skip
 
 
-st.subheader(label(info))
-current = reports().get(key_of(info))
-if current is None and st.button("Measure this checkpoint", key="measure", type="primary"):
-    measure(info, model, st.progress(0.0))
-    current = reports().get(key_of(info))
-if current is not None:
-    show(current)
-
-st.subheader("All checkpoints")
-everything = available(("gan", "vae", "classifier"))
-missing = [i for i in everything if key_of(i) not in reports()]
-if missing and st.button(f"Measure the {len(missing)} not yet measured", key="measure_all"):
-    bar = st.progress(0.0)
-    for other in missing:
-        loaded = load_model(other)
-        if loaded is not None:
-            measure(other, loaded, bar)
-table = []
-for other in everything:
-    found = reports().get(key_of(other))
-    if found is not None:
-        figures = {name: float(f"{value:.4g}") for name, value, _ in found.rows}
-        table.append({"checkpoint": label(other), **figures})
-if table:
+def all_checkpoints(settings: Settings) -> None:
+    """Every checkpoint's figures side by side, measuring the ones not yet measured on demand."""
+    st.subheader("All checkpoints")
+    everything = available(("gan", "vae", "classifier"))
+    missing = [i for i in everything if key_of(i, settings) not in reports()]
+    if missing and st.button(f"Measure the {len(missing)} not yet measured", key="measure_all"):
+        bar = st.progress(0.0)
+        for other in missing:
+            loaded = load_model(other)
+            if loaded is not None:
+                measure(other, loaded, settings, bar)
+    table = []
+    for other in everything:
+        found = reports().get(key_of(other, settings))
+        if found is not None:
+            table.append(
+                {"checkpoint": label(other), **{n: float(f"{v:.4g}") for n, v, _ in found.rows}}
+            )
+    if not table:
+        st.caption("Measured checkpoints appear here side by side.")
+        return
     st.dataframe(table, hide_index=True, width="stretch")
+    n, k, seed = settings
     st.caption(f"{n} samples, k = {k}, seed {seed}; lower FID and -log p(x) are better.")
-else:
-    st.caption("Measured checkpoints appear here side by side.")
+
+
+def main() -> None:
+    page("Model report")
+    st.title("Model report")
+    st.markdown(INTRO)
+    info, model = pick_model(("gan", "vae", "classifier"))
+    c1, c2, c3 = st.columns(3)
+    settings = (
+        c1.select_slider("Samples", [250, 500, 1000, 2000], 1000, key="r_n",
+                         help="Generated images behind the sample figures."),
+        c2.select_slider("Importance samples (VAE)", [10, 50, 100, 500], 100, key="r_k",
+                         help="Posterior samples per test image for -log p(x)."),
+        int(c3.number_input("Seed", 0, 2**31 - 1, 0, key="r_seed")),
+    )  # fmt: skip
+    st.subheader(label(info))
+    current = reports().get(key_of(info, settings))
+    if current is None and st.button("Measure this checkpoint", key="measure", type="primary"):
+        measure(info, model, settings, st.progress(0.0))
+        current = reports().get(key_of(info, settings))
+    if current is not None:
+        show(info, current)
+    all_checkpoints(settings)
+
+
+main()

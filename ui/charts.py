@@ -156,3 +156,14 @@ def roc_chart(evaluations: Mapping[str, Evaluation]) -> go.Figure:
     fig.update_layout(xaxis_title="false-positive rate", yaxis_title="true-positive rate",
                       height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10})  # fmt: skip
     return fig
+
+
+def norm_chart(norms: Mapping[str, np.ndarray], latent_dim: int) -> go.Figure:
+    """||z|| along each path, with sqrt(d), where N(0, I) in d dimensions puts its mass."""
+    fig = go.Figure([go.Scatter(y=values, mode="lines+markers", name=name)
+                     for name, values in norms.items()])  # fmt: skip
+    fig.add_hline(y=float(np.sqrt(latent_dim)), line_dash="dot", annotation_text="√d",
+                  annotation_position="right")  # fmt: skip
+    fig.update_layout(title="Latent norm along each path", xaxis_title="frame", yaxis_title="‖z‖",
+                      height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10})  # fmt: skip
+    return fig

@@ -1,0 +1,126 @@
+"""Where the Interpolate page's latent points come from: seeds, test images, uploads or clicks
+on the 2-D map, each read into a (K, latent_dim) tensor of points."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import streamlit as st
+import torch
+
+from gen_core.analysis.latent import encode, seeded_latents
+from gen_core.images import to_pil
+from gen_core.models import VAE, GenerativeModel
+from gen_core.preprocess import ImageRejected, framing_for, prepare
+from ui.latents import ShownSet
+
+MAP_SOURCE = "Click on the map"
+MAP_POINTS = "i_map_points"  # session key of the points clicked so far
+
+
+def parse_ints(text: str, what: str, upper: int | None = None) -> list[int] | None:
+    """Whole numbers separated by commas, at least two, each below ``upper``; None (with a
+    message) when the text is not that."""
+    try:
+        values = [int(v) for v in text.replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        st.error(f"{what}: write whole numbers separated by commas, e.g. 3, 17, 42.")
+        return None
+    if len(values) < 2:
+        st.error(f"{what}: give at least two, one per point of the path.")
+        return None
+    if upper is not None and any(not 0 <= v < upper for v in values):
+        st.error(f"{what}: each must be between 0 and {upper - 1}.")
+        return None
+    return values
+
+
+def sources(model: GenerativeModel[Any], data: ShownSet) -> list[str]:
+    is_vae = isinstance(model, VAE)
+    return (["Random seeds"] + ([f"Test {data.noun}s", "Upload"] if is_vae else [])
+            + ([MAP_SOURCE] if is_vae and model.latent_dim == 2 else []))  # fmt: skip
+
+
+def endpoints(model: GenerativeModel[Any], data: ShownSet) -> tuple[str, torch.Tensor | None]:
+    """The source the user picked and the path's points from it (None until there are two)."""
+    choices = sources(model, data)
+    source = choices[0]
+    if len(choices) == 1:
+        st.caption("A GAN has no encoder, so its points are drawn from seeds; pick a VAE "
+                   "checkpoint to start from test digits or your own uploads.")  # fmt: skip
+    else:
+        source = (
+            st.segmented_control("Points from", choices, default=source, key="i_source") or source
+        )
+    if source == "Random seeds":
+        text = st.text_input("Seeds, one per point (two or more)", "0, 1", key="i_seeds")
+        seeds = parse_ints(text, "Seeds")
+        return source, None if seeds is None else seeded_latents(model, seeds)
+    assert isinstance(model, VAE)
+    if source == "Upload":
+        return source, _uploaded(model, data)
+    if source == MAP_SOURCE:
+        return source, _clicked()
+    return source, _test_images(model, data)
+
+
+def _test_images(model: VAE[Any], data: ShownSet) -> torch.Tensor | None:
+    by = st.radio(f"Pick test {data.noun}s by", ["class", "index"], horizontal=True, key="i_by")
+    if by == "class":
+        c1, c2 = st.columns([2, 1])
+        names = "" if data.is_digits else ", ".join(f"{i} {c}" for i, c in enumerate(data.classes))
+        what = "Digit" if data.is_digits else "Class"
+        text = c1.text_input(f"{what} of each point", "3, 8", key="i_classes", help=names or None)
+        classes = parse_ints(
+            text, "Digits" if data.is_digits else "Classes", upper=len(data.classes)
+        )
+        n = c2.number_input(f"Which example of each {what.lower()}", 0, 99, 0, key="i_example")
+        idx = (
+            None if classes is None else [int(np.flatnonzero(data.labels == c)[n]) for c in classes]
+        )
+    else:
+        text = st.text_input("Test-set indices, one per point", "3, 120", key="i_indices")
+        idx = parse_ints(text, "Indices", upper=len(data.labels))
+    if idx is None:
+        return None
+    st.image([to_pil(data.images[i] / 255, scale=2) for i in idx],
+             caption=[f"#{i}: {data.describe(data.labels[i])}" for i in idx], output_format="PNG")  # fmt: skip
+    return encode(model, data.images[idx])
+
+
+def _uploaded(model: VAE[Any], data: ShownSet) -> torch.Tensor | None:
+    files = st.file_uploader("Images (PNG or JPEG), one per point", type=["png", "jpg", "jpeg"],
+                             accept_multiple_files=True, key="i_upload")  # fmt: skip
+    images, names = [], []
+    for f in files or []:
+        try:
+            images.append(prepare(f.getvalue(), f.name, framing_for(data.name)).tensor)
+            names.append(f.name)
+        except ImageRejected as err:
+            st.error(str(err))
+    if len(images) < 2:
+        st.info("Upload two or more images.")
+        return None
+    st.image([to_pil(image, scale=2) for image in images], caption=names, output_format="PNG")
+    return encode(model, torch.stack(images))
+
+
+def _clicked() -> torch.Tensor | None:
+    st.caption("Click points on the map below, in order; each click adds the next point "
+               "(shift-click to pick several).")  # fmt: skip
+    chosen = st.session_state.get(MAP_POINTS, [])
+    if st.button("Clear clicked points", key="i_clear"):
+        chosen = st.session_state[MAP_POINTS] = []
+    return torch.tensor(chosen, dtype=torch.float32) if len(chosen) >= 2 else None
+
+
+def add_clicked(point: dict[str, Any] | None) -> None:
+    """Take a click on the map as the next point of the path (rerunning to show it)."""
+    if point is None:
+        return
+    clicked = [float(point["x"]), float(point["y"])]
+    chosen = st.session_state.setdefault(MAP_POINTS, [])
+    if not chosen or chosen[-1] != clicked:
+        chosen.append(clicked)
+        st.rerun()

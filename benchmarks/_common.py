@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-RATIO = re.compile(r"^(?P<label>.+): (?P<measured>[-\d.e+]+) / (?P<reference>[-\d.e+]+) = (?P<ratio>[-\d.]+)x$")  # fmt: skip
+RATIO = re.compile(
+    r"^(?P<label>.+): (?P<measured>[-\d.e+]+) / (?P<reference>[-\d.e+]+) = (?P<ratio>[-\d.]+)x$"
+)
 
 
 def ratio_line(label: str, measured: float, reference: float) -> str:

@@ -82,16 +82,20 @@ def loader_options(device: torch.device) -> dict[str, object]:
 
 
 def vae_loader(
-    mnist: datasets.MNIST, batch_size: int = 128, shuffle: bool = True,
+    mnist: datasets.MNIST,
+    batch_size: int = 128,
+    shuffle: bool = True,
     device: torch.device = CPU,
-) -> DataLoader:  # fmt: skip
+) -> DataLoader:
     return DataLoader(mnist, batch_size=batch_size, shuffle=shuffle, **loader_options(device))  # type: ignore[arg-type]
 
 
 def example_vae_epoch(
-    model: ExampleVAE, opt: torch.optim.Optimizer, loader: DataLoader,
+    model: ExampleVAE,
+    opt: torch.optim.Optimizer,
+    loader: DataLoader,
     device: torch.device = CPU,
-) -> int:  # fmt: skip
+) -> int:
     """One epoch of the example's ``train``; returns the images seen."""
     model.train()
     seen = 0
@@ -118,8 +122,9 @@ def example_vae_test_loss(model: ExampleVAE, loader: DataLoader) -> float:
 
 
 def gan_loader(mnist: datasets.MNIST, batch_size: int, device: torch.device = CPU) -> DataLoader:
-    return DataLoader(mnist, batch_size=batch_size, shuffle=True, drop_last=True,
-                      **loader_options(device))  # type: ignore[arg-type]  # fmt: skip
+    return DataLoader(
+        mnist, batch_size=batch_size, shuffle=True, drop_last=True, **loader_options(device)
+    )  # type: ignore[arg-type]
 
 
 def gan_transform(size: int = 28) -> transforms.Compose:
@@ -130,9 +135,13 @@ def gan_transform(size: int = 28) -> transforms.Compose:
 
 
 def tutorial_gan_steps(
-    G: nn.Module, D: nn.Module, nz: int, loader: DataLoader, lr: float = 2e-4,
+    G: nn.Module,
+    D: nn.Module,
+    nz: int,
+    loader: DataLoader,
+    lr: float = 2e-4,
     device: torch.device = CPU,
-) -> Iterator[int]:  # fmt: skip
+) -> Iterator[int]:
     """The DCGAN tutorial's loop (BCE on D's logits); yields the images seen after each step."""
     criterion = nn.BCEWithLogitsLoss()
     G, D = G.to(device), D.to(device)
@@ -167,9 +176,13 @@ class ExampleG64(nn.Module):
             return [conv, nn.BatchNorm2d(c_out), nn.ReLU(True)]
 
         self.main = nn.Sequential(
-            *up(nz, ngf * 8, 1, 0), *up(ngf * 8, ngf * 4, 2, 1), *up(ngf * 4, ngf * 2, 2, 1),
-            *up(ngf * 2, ngf, 2, 1), nn.ConvTranspose2d(ngf, 1, 4, 2, 1, bias=False), nn.Tanh(),
-        )  # fmt: skip
+            *up(nz, ngf * 8, 1, 0),
+            *up(ngf * 8, ngf * 4, 2, 1),
+            *up(ngf * 4, ngf * 2, 2, 1),
+            *up(ngf * 2, ngf, 2, 1),
+            nn.ConvTranspose2d(ngf, 1, 4, 2, 1, bias=False),
+            nn.Tanh(),
+        )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.main(z)
@@ -182,14 +195,20 @@ class ExampleD64(nn.Module):
         super().__init__()
 
         def down(c_in: int, c_out: int) -> list[nn.Module]:
-            return [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out),
-                    nn.LeakyReLU(0.2, True)]  # fmt: skip
+            return [
+                nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(c_out),
+                nn.LeakyReLU(0.2, True),
+            ]
 
         self.main = nn.Sequential(
-            nn.Conv2d(1, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True),
-            *down(ndf, ndf * 2), *down(ndf * 2, ndf * 4), *down(ndf * 4, ndf * 8),
+            nn.Conv2d(1, ndf, 4, 2, 1, bias=False),
+            nn.LeakyReLU(0.2, True),
+            *down(ndf, ndf * 2),
+            *down(ndf * 2, ndf * 4),
+            *down(ndf * 4, ndf * 8),
             nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False),
-        )  # fmt: skip
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.main(x).view(-1)

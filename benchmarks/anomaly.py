@@ -51,9 +51,13 @@ def pca_scores(train: np.ndarray, test: np.ndarray) -> np.ndarray:
 
 
 def vae_scores(
-    name: str, train: torch.Tensor, test: torch.Tensor, kinds: tuple[str, ...],
-    config: dict | None = None, **training: object,
-) -> dict[str, np.ndarray]:  # fmt: skip
+    name: str,
+    train: torch.Tensor,
+    test: torch.Tensor,
+    kinds: tuple[str, ...],
+    config: dict | None = None,
+    **training: object,
+) -> dict[str, np.ndarray]:
     """Train a VAE on ``train`` alone, then score ``test`` by each kind."""
     seed_everything(0)
     model = build_model(name, config)
@@ -70,15 +74,27 @@ def one_vs_rest(steps: int, digits: list[int], smoke: bool) -> None:
     recipe = {**ONE_VS_REST, **({"steps": steps} if smoke else {})}
     detectors = {  # name -> (fit on one digit's training images -> {label: scores})
         "PCA": lambda tr: {"PCA-16 recon (baseline)": pca_scores(flat(tr), flat(test))},
-        "MLP": lambda tr: {"MLP VAE, neg-ELBO": vae_scores(
-            "vae", tr, test, ("neg-elbo",), {"latent_dim": 16}, steps=steps)["neg-elbo"]},
-        "conv": lambda tr: {"conv VAE b=0.1, sq-error": vae_scores(
-            "conv-vae", tr, test, ("sq-error",), steps=steps, beta=0.1)["sq-error"]},
-        "recipe": lambda tr: {f"recipe, {kind}": found for kind, found in vae_scores(
-            ONE_VS_REST_MODEL, tr, test, ("sq-error", "sq-error+knn"), **recipe).items()},
-    }  # fmt: skip
-    print(f"\n1. One-vs-rest AUROC on mnist-5k, digits {digits}: {steps} steps per VAE; the recipe "
-          f"(ONE_VS_REST) {recipe}")  # fmt: skip
+        "MLP": lambda tr: {
+            "MLP VAE, neg-ELBO": vae_scores(
+                "vae", tr, test, ("neg-elbo",), {"latent_dim": 16}, steps=steps
+            )["neg-elbo"]
+        },
+        "conv": lambda tr: {
+            "conv VAE b=0.1, sq-error": vae_scores(
+                "conv-vae", tr, test, ("sq-error",), steps=steps, beta=0.1
+            )["sq-error"]
+        },
+        "recipe": lambda tr: {
+            f"recipe, {kind}": found
+            for kind, found in vae_scores(
+                ONE_VS_REST_MODEL, tr, test, ("sq-error", "sq-error+knn"), **recipe
+            ).items()
+        },
+    }
+    print(
+        f"\n1. One-vs-rest AUROC on mnist-5k, digits {digits}: {steps} steps per VAE; the recipe "
+        f"(ONE_VS_REST) {recipe}"
+    )
     aurocs: dict[str, list[float]] = {}
     for name, fit in detectors.items():
         start = time.perf_counter()
@@ -88,13 +104,17 @@ def one_vs_rest(steps: int, digits: list[int], smoke: bool) -> None:
                 aurocs.setdefault(label, []).append(evaluate(scores[normal], scores[~normal]).auroc)
         print(f"   ({name}: {time.perf_counter() - start:.0f} s)")
     for label, values in aurocs.items():
-        print(f"   {label:<28} mean AUROC {np.mean(values):.4f}   per digit: "
-              + " ".join(f"{a:.3f}" for a in values))  # fmt: skip
+        print(
+            f"   {label:<28} mean AUROC {np.mean(values):.4f}   per digit: "
+            + " ".join(f"{a:.3f}" for a in values)
+        )
     means = {label: float(np.mean(values)) for label, values in aurocs.items()}
     best = max(means, key=means.get)  # type: ignore[arg-type]
     base = means["PCA-16 recon (baseline)"]
-    print(f"   best: {best} {means[best]:.4f} vs PCA baseline {base:.4f}: {means[best] / base:.3f}x; "
-          f"vs target 0.96: {means[best] / 0.96:.3f}x")  # fmt: skip
+    print(
+        f"   best: {best} {means[best]:.4f} vs PCA baseline {base:.4f}: {means[best] / base:.3f}x; "
+        f"vs target 0.96: {means[best] / 0.96:.3f}x"
+    )
 
 
 def mnist_vs_fashion(limit: int) -> None:
@@ -126,8 +146,10 @@ def fashion_vs_mnist(steps: int, limit: int) -> None:
         return
     items = subset(fashion.test.images, limit)
     digits = subset(load_dataset("mnist-5k").test.images, limit)
-    print(f"\n2b. Fashion-MNIST VAEs, {steps} steps at batch 64: test items vs MNIST digits "
-          f"({len(items)} vs {len(digits)}); below 0.5, digits look more normal than clothes")  # fmt: skip
+    print(
+        f"\n2b. Fashion-MNIST VAEs, {steps} steps at batch 64: test items vs MNIST digits "
+        f"({len(items)} vs {len(digits)}); below 0.5, digits look more normal than clothes"
+    )
     for name in ("vae", "conv-vae"):
         seed_everything(0)
         model = build_model(name)

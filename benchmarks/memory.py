@@ -25,26 +25,54 @@ from _common import ratio_line
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]  # fmt: skip
-PAGES = (("", "Generative-model explorer"), ("train", "Train"), ("interpolate", "Interpolate"),
-         ("latent_space", "Latent space"), ("anomaly", "Anomaly check"), ("report", "Model report"))  # fmt: skip
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGES = (
+    ("", "Generative-model explorer"),
+    ("train", "Train"),
+    ("interpolate", "Interpolate"),
+    ("latent_space", "Latent space"),
+    ("anomaly", "Anomaly check"),
+    ("report", "Model report"),
+)
 PEAK = "import resource; print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
 
 
 def child_peak_mb(code: str) -> float:
     """Peak RSS of a fresh interpreter running ``code``."""
-    out = subprocess.run([sys.executable, "-c", f"{code}\n{PEAK}"], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\n{PEAK}"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return int(out.rsplit("PEAK_KB", 1)[1]) / 1024
 
 
 def train_peak_mb(model: str, out: Path, steps: int) -> float:
-    argv = ["gen_core", "train", "--model", model, "--dataset", "mnist-5k", "--device", "cpu",
-            "--out", str(out / model)] + (["--steps", str(steps)] if steps else ["--epochs", "1"])  # fmt: skip
-    code = ("import runpy, sys\n"
-            f"sys.argv = {argv!r}\n"
-            "try:\n    runpy.run_module('gen_core', run_name='__main__')\nexcept SystemExit:\n    pass")  # fmt: skip
+    argv = [
+        "gen_core",
+        "train",
+        "--model",
+        model,
+        "--dataset",
+        "mnist-5k",
+        "--device",
+        "cpu",
+        "--out",
+        str(out / model),
+    ] + (["--steps", str(steps)] if steps else ["--epochs", "1"])
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = {argv!r}\n"
+        "try:\n    runpy.run_module('gen_core', run_name='__main__')\nexcept SystemExit:\n    pass"
+    )
     peak = child_peak_mb(code)
     if not list((out / model).glob("checkpoint*.json")):
         raise SystemExit(f"the {model} run wrote no checkpoint: its figure would mean nothing")
@@ -67,9 +95,25 @@ def app_peaks(pages: tuple[tuple[str, str], ...]) -> list[tuple[str, float]]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "GEN_CORE_RUNS": tempfile.mkdtemp(), "GEN_CORE_OFFLINE": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                               "--server.address", "127.0.0.1", "--server.headless", "true"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -105,23 +149,30 @@ def main() -> None:
         "import torch; torch.optim.Adam(torch.nn.Linear(1, 1).parameters())"
     )
     with_app = child_peak_mb("import torch, streamlit, plotly, gen_core.training")
-    print(f"baselines: python + torch {torch_only:.0f} MB; + one torch.optim.Adam {any_training:.0f} MB; "
-          f"torch + streamlit, plotly, gen_core {with_app:.0f} MB")  # fmt: skip
+    print(
+        f"baselines: python + torch {torch_only:.0f} MB; + one torch.optim.Adam {any_training:.0f} MB; "
+        f"torch + streamlit, plotly, gen_core {with_app:.0f} MB"
+    )
     print("\n1. Training, one epoch of mnist-5k through the CLI (peak RSS)")
     peaks = {}
     with tempfile.TemporaryDirectory() as tmp:
         for model in ("dcgan", "fcgan", "vae", "conv-vae"):
             peaks[model] = train_peak_mb(model, Path(tmp), 3 if args.smoke else 0)
-            print(f"   {model:<9} {peaks[model]:6.0f} MB   "
-                  f"{peaks[model] / any_training:.2f}x python + torch + Adam")  # fmt: skip
+            print(
+                f"   {model:<9} {peaks[model]:6.0f} MB   "
+                f"{peaks[model] / any_training:.2f}x python + torch + Adam"
+            )
     print("\n2. App server (streamlit run app.py), each page drawn in headless Chromium")
     if Path(CHROMIUM).exists():
         for label, peak in app_peaks(PAGES[:1] if args.smoke else PAGES):
             print(f"   {label:<30} peak {peak:6.0f} MB   {peak / with_app:.2f}x the imports alone")
     else:
         print(f"   skipped: {CHROMIUM} is not installed (apt-get install chromium)")
-    print(ratio_line("largest training run, MB vs python + torch + Adam", max(peaks.values()),
-                     any_training))  # fmt: skip
+    print(
+        ratio_line(
+            "largest training run, MB vs python + torch + Adam", max(peaks.values()), any_training
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,14 @@ from gen_core.models.classifier import predict
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ("dcgan", "fcgan", "vae", "conv-vae")
-COLUMNS = ("classifier FID", "class entropy (nats)", "classifier score", "confident samples",
-           "test negative ELBO (nats)", "test -log p(x), IW (nats)")  # fmt: skip
+COLUMNS = (
+    "classifier FID",
+    "class entropy (nats)",
+    "classifier score",
+    "confident samples",
+    "test negative ELBO (nats)",
+    "test -log p(x), IW (nats)",
+)
 
 
 def main() -> None:
@@ -53,8 +59,10 @@ def main() -> None:
         print(f"{name:<10}" + "".join(f"{'-' if v is None else f'{v:.2f}':>22}" for v in cells))
     dc, fc = figures["dcgan"], figures["fcgan"]
     target = 0.95 * math.log(10)
-    print(f"\nDCGAN / fcGAN classifier FID: {dc['classifier FID'] / fc['classifier FID']:.2f}x "
-          f"(below 1: DCGAN closer to the test digits); real-data floor {floor:.2f}")  # fmt: skip
+    print(
+        f"\nDCGAN / fcGAN classifier FID: {dc['classifier FID'] / fc['classifier FID']:.2f}x "
+        f"(below 1: DCGAN closer to the test digits); real-data floor {floor:.2f}"
+    )
     print(
         ratio_line("DCGAN class entropy vs target 0.95 ln 10", dc["class entropy (nats)"], target)
     )

@@ -60,8 +60,10 @@ def timed(run: Callable[[], int], device: torch.device) -> float:
 def floor_rate(trainer: Trainer, images: torch.Tensor, steps: int) -> float:
     """The trainer's own step on batches built beforehand: what training costs with no data path."""
     batch = trainer.config.batch_size
-    batches = [to_unit(images[i : i + batch]).to(trainer.device)
-               for i in range(0, len(images) - batch + 1, batch)]  # fmt: skip
+    batches = [
+        to_unit(images[i : i + batch]).to(trainer.device)
+        for i in range(0, len(images) - batch + 1, batch)
+    ]
     feed: Iterator[torch.Tensor] = itertools.cycle(batches)
     trainer.batch = lambda: next(feed)  # type: ignore[method-assign]
     trainer.train_step()  # warm-up
@@ -83,8 +85,10 @@ def compiled_rate(make: Callable[..., Trainer], epochs: int, eager: float) -> No
     wall = time.perf_counter() - start
     steady = sorted(row["images_per_s"] for row in trainer.history[1:])
     rate = steady[len(steady) // 2] if steady else float("nan")
-    print(f"   compile=True: {rate:,.0f} images/s once compiled ({rate / eager:.2f}x eager); "
-          f"{wall:.0f} s for {trainer.step} steps, compiling included")  # fmt: skip
+    print(
+        f"   compile=True: {rate:,.0f} images/s once compiled ({rate / eager:.2f}x eager); "
+        f"{wall:.0f} s for {trainer.step} steps, compiling included"
+    )
 
 
 def report(name: str, rates: dict[str, float]) -> None:
@@ -137,8 +141,9 @@ def dcgan(
     seed_everything(0)
     ref_model = build_model("dcgan")
     mnist28 = torchvision_mnist(data, root, True, gan_transform(28))
-    steps = tutorial_gan_steps(ref_model.G, ref_model.D, 64, gan_loader(mnist28, 64, device),
-                               device=device)  # fmt: skip
+    steps = tutorial_gan_steps(
+        ref_model.G, ref_model.D, 64, gan_loader(mnist28, 64, device), device=device
+    )
     next(steps)  # warm-up
     rates["reference"] = timed(lambda: sum(itertools.islice(steps, ref_steps)), device)
 
@@ -161,8 +166,10 @@ def dcgan(
     if path:
         classifier = load_checkpoint(path).model
         quality = sample_quality(ours.model, classifier, data.test)
-        print(f"   after {epochs} epochs ({wall:.1f} s): "
-              + ", ".join(f"{name} {value:.2f}" for name, value, _ in quality.rows))  # fmt: skip
+        print(
+            f"   after {epochs} epochs ({wall:.1f} s): "
+            + ", ".join(f"{name} {value:.2f}" for name, value, _ in quality.rows)
+        )
 
     seed_everything(0)
     G64, D64 = ExampleG64(), ExampleD64()
@@ -172,9 +179,11 @@ def dcgan(
     rate64 = timed(lambda: sum(itertools.islice(steps64, max(2, ref_steps // 4))), device)
     ours_epoch, ref_epoch = n / rates["gen_core"], n / rate64
     earlier = "; the issue measured 47 s" if data.info.name == "mnist-5k" else ""
-    print(f"   epoch time: gen_core {ours_epoch:.2f} s vs PyTorch examples' 64-px DCGAN "
-          f"{ref_epoch:.1f} s (timed over {max(2, ref_steps // 4)} steps{earlier}): "
-          f"{ref_epoch / ours_epoch:.1f}x faster; target >= 10x")  # fmt: skip
+    print(
+        f"   epoch time: gen_core {ours_epoch:.2f} s vs PyTorch examples' 64-px DCGAN "
+        f"{ref_epoch:.1f} s (timed over {max(2, ref_steps // 4)} steps{earlier}): "
+        f"{ref_epoch / ours_epoch:.1f}x faster; target >= 10x"
+    )
     print(ratio_line("DCGAN epoch s, PyTorch examples' 64-px over gen_core", ref_epoch, ours_epoch))
 
 
@@ -185,8 +194,11 @@ def main() -> None:
         "--compile", action="store_true", help="also time compile=True runs (~1 min more)"
     )
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 ... (all loops)")
-    parser.add_argument("--dataset", default="mnist-5k", help="mnist-5k, or fashion-mnist for "
-                        "60,000 training images (the GPU target's epoch)")  # fmt: skip
+    parser.add_argument(
+        "--dataset",
+        default="mnist-5k",
+        help="mnist-5k, or fashion-mnist for 60,000 training images (the GPU target's epoch)",
+    )
     parser.add_argument("--smoke", action="store_true", help="a few steps: proves the script runs")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, threads: {torch.get_num_threads()}")

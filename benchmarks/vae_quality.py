@@ -46,7 +46,9 @@ def reference(data: Dataset, epochs: int) -> tuple[float, float]:
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     with tempfile.TemporaryDirectory() as tmp:
         train = vae_loader(torchvision_mnist(data, Path(tmp), True, transforms.ToTensor()))
-        test = vae_loader(torchvision_mnist(data, Path(tmp), False, transforms.ToTensor()), shuffle=False)  # fmt: skip
+        test = vae_loader(
+            torchvision_mnist(data, Path(tmp), False, transforms.ToTensor()), shuffle=False
+        )
         start = time.perf_counter()
         for _ in range(epochs):
             example_vae_epoch(model, opt, train)
@@ -56,8 +58,14 @@ def reference(data: Dataset, epochs: int) -> tuple[float, float]:
 
 def ours(data: Dataset, name: str, config: dict, batch: int, epochs: int) -> tuple[dict, float]:
     model = build_model(name, config)
-    cfg = VAETrainConfig(epochs=epochs, batch_size=batch, lr=1e-3, device="cpu",
-                         sample_every=10**9, checkpoint_every=10**9)  # fmt: skip
+    cfg = VAETrainConfig(
+        epochs=epochs,
+        batch_size=batch,
+        lr=1e-3,
+        device="cpu",
+        sample_every=10**9,
+        checkpoint_every=10**9,
+    )
     trainer = make_trainer(model, data.train.images, cfg)
     start = time.perf_counter()
     trainer.run()
@@ -75,18 +83,26 @@ def main() -> None:
     if args.smoke:
         epochs = 1
         data = dataclasses.replace(data, train=data.train.sample(256))
-    print(f"torch {torch.__version__}, threads: {torch.get_num_threads()}; "
-          f"{len(data.train)} training digits, {len(data.test)} test digits, {epochs} epochs")  # fmt: skip
+    print(
+        f"torch {torch.__version__}, threads: {torch.get_num_threads()}; "
+        f"{len(data.train)} training digits, {len(data.test)} test digits, {epochs} epochs"
+    )
 
     ref, ref_wall = reference(data, epochs)
-    print(f"\nreference (PyTorch example loop)   test loss {ref:6.1f}   ({ref_wall:.1f} s; "
-          f"the issue measured {REFERENCE_MEASURED})")  # fmt: skip
+    print(
+        f"\nreference (PyTorch example loop)   test loss {ref:6.1f}   ({ref_wall:.1f} s; "
+        f"the issue measured {REFERENCE_MEASURED})"
+    )
     same, same_wall = ours(data, "vae", {"latent_dim": 20, "hidden": [400]}, 128, epochs)
-    print(f"gen_core vae 784-400-20, batch 128 test loss {same['neg_elbo']:6.1f}   "
-          f"({same_wall:.1f} s; IW -log p(x), k={K}: {same['neg_log_px_iw']:.1f})")  # fmt: skip
+    print(
+        f"gen_core vae 784-400-20, batch 128 test loss {same['neg_elbo']:6.1f}   "
+        f"({same_wall:.1f} s; IW -log p(x), k={K}: {same['neg_log_px_iw']:.1f})"
+    )
     best, best_wall = ours(data, "conv-vae", {"fc": 256}, 16, epochs)
-    print(f"gen_core conv-vae fc 256, batch 16 test loss {best['neg_elbo']:6.1f}   "
-          f"({best_wall:.1f} s; IW -log p(x), k={K}: {best['neg_log_px_iw']:.1f})")  # fmt: skip
+    print(
+        f"gen_core conv-vae fc 256, batch 16 test loss {best['neg_elbo']:6.1f}   "
+        f"({best_wall:.1f} s; IW -log p(x), k={K}: {best['neg_log_px_iw']:.1f})"
+    )
     print(
         f"\nsame architecture: gen_core / reference loss {same['neg_elbo'] / ref:.3f}x (same math: ~1)"
     )

@@ -115,8 +115,11 @@ def stem_of(path: str | Path) -> Path:
 
 def files_of(stem: Path) -> tuple[Path, Path, Path]:
     """(sidecar, weights, training state) paths of a checkpoint stem."""
-    return (stem.with_name(stem.name + ".json"), stem.with_name(stem.name + ".safetensors"),
-            stem.with_name(stem.name + ".state.safetensors"))  # fmt: skip
+    return (
+        stem.with_name(stem.name + ".json"),
+        stem.with_name(stem.name + ".safetensors"),
+        stem.with_name(stem.name + ".state.safetensors"),
+    )
 
 
 def save_checkpoint(
@@ -201,23 +204,38 @@ def read_info(path: str | Path) -> CheckpointInfo:
         raise CheckpointError(f"{sidecar} has a bad family, step or epoch")
     try:
         return CheckpointInfo(
-            path=stem, model=model, family=meta["family"], config=meta["config"],
-            step=meta["step"], epoch=meta["epoch"], created=meta["created"],
-            library_version=meta["library_version"], weights=_file_ref(meta["weights"]),
-            dataset=DatasetInfo.from_dict(meta.get("dataset") or {}), train=meta.get("train") or {},
+            path=stem,
+            model=model,
+            family=meta["family"],
+            config=meta["config"],
+            step=meta["step"],
+            epoch=meta["epoch"],
+            created=meta["created"],
+            library_version=meta["library_version"],
+            weights=_file_ref(meta["weights"]),
+            dataset=DatasetInfo.from_dict(meta.get("dataset") or {}),
+            train=meta.get("train") or {},
             history=[row for row in meta.get("history") or [] if isinstance(row, dict)],
             training_state=_state_entry(meta.get("training_state")),
-        )  # fmt: skip
+        )
     except (KeyError, TypeError, ValueError) as err:
         raise CheckpointError(f"{sidecar} is missing or has a bad field: {err}") from None
 
 
 # What each sidecar field must hold (optional ones may also be absent: older sidecars).
 SIDECAR_FIELDS: dict[str, tuple[type, ...]] = {
-    "family": (str,), "config": (dict,), "weights": (dict,), "step": (int,), "epoch": (int,),
-    "created": (str,), "library_version": (str,), "dataset": (dict, type(None)),
-    "train": (dict, type(None)), "history": (list, type(None)), "training_state": (dict, type(None)),
-}  # fmt: skip
+    "family": (str,),
+    "config": (dict,),
+    "weights": (dict,),
+    "step": (int,),
+    "epoch": (int,),
+    "created": (str,),
+    "library_version": (str,),
+    "dataset": (dict, type(None)),
+    "train": (dict, type(None)),
+    "history": (list, type(None)),
+    "training_state": (dict, type(None)),
+}
 
 
 def _is(value: object, kinds: type | tuple[type, ...]) -> bool:

@@ -42,8 +42,12 @@ def main(argv: list[str] | None = None) -> int:
         add_help=False,
     )
     lister = commands.add_parser("list", help="list checkpoints with their metadata")
-    lister.add_argument("folders", nargs="*", default=["checkpoints", "runs"],
-                        help="folders to search (default: checkpoints runs)")  # fmt: skip
+    lister.add_argument(
+        "folders",
+        nargs="*",
+        default=["checkpoints", "runs"],
+        help="folders to search (default: checkpoints runs)",
+    )
     sampler = commands.add_parser("sample", help="write a grid of samples from a checkpoint")
     sampler.add_argument(
         "checkpoint", help="checkpoint stem of a GAN or VAE, e.g. checkpoints/dcgan"
@@ -69,15 +73,19 @@ def main(argv: list[str] | None = None) -> int:
         "report", help="measure a checkpoint: classifier FID, class coverage, VAE likelihood"
     )
     reporter.add_argument("checkpoint", help="checkpoint stem to measure, e.g. checkpoints/vae")
-    reporter.add_argument("--classifier", help="the classifier that measures samples "
-                          "(default: the shipped one for the checkpoint's dataset)")  # fmt: skip
+    reporter.add_argument(
+        "--classifier",
+        help="the classifier that measures samples "
+        "(default: the shipped one for the checkpoint's dataset)",
+    )
     reporter.add_argument("-n", type=int, default=1000, help="samples for the sample figures")
     reporter.add_argument("-k", type=int, default=100, help="importance samples per test image")
     reporter.add_argument("--seed", type=int, default=0, help="seed of samples and subsets")
     remedy = commands.add_parser(
-        "remedies", help="train a plain GAN and one run per remedy for a discriminator that wins "
+        "remedies",
+        help="train a plain GAN and one run per remedy for a discriminator that wins "
         "too fast, then print where each ended",
-    )  # fmt: skip
+    )
     remedy.add_argument("--model", choices=("fcgan", "dcgan"), default="dcgan", help="the GAN")
     remedy.add_argument("--out", required=True, help="folder of the runs, one subfolder each")
     remedy.add_argument("--dataset", default="auto", choices=DATASETS, help="training data")
@@ -168,8 +176,10 @@ def request_from_args(argv: list[str]) -> RunRequest:
     model, resume = first.model, first.resume
     resumed = ckpt.read_info(resume) if resume else None
     if resumed and model and model != resumed.model:
-        raise ValueError(f"--model {model} does not match {resumed.path}, which holds a "
-                         f"{resumed.model}: leave --model out to resume it")  # fmt: skip
+        raise ValueError(
+            f"--model {model} does not match {resumed.path}, which holds a "
+            f"{resumed.model}: leave --model out to resume it"
+        )
     name = resumed.model if resumed else str(model)
     given = vars(train_parser(name).parse_args(argv))
     settings = {k: v for k, v in given.items() if k not in ("model", "out", "resume")}
@@ -191,9 +201,14 @@ def _train(request: RunRequest, log: Any, out: Path) -> int:
         if progress:
             callbacks.append(progress)
         trainer = make_trainer(
-            model, only_classes(dataset.train, config.classes).images, config, callbacks=callbacks,
-            dataset_info=dataset.info, checkpoint_path=out / "checkpoint", dist=group,
-        )  # fmt: skip
+            model,
+            only_classes(dataset.train, config.classes).images,
+            config,
+            callbacks=callbacks,
+            dataset_info=dataset.info,
+            checkpoint_path=out / "checkpoint",
+            dist=group,
+        )
         if request.resume:
             trainer.resume(request.resume)
         stop = {"asked": False}
@@ -263,8 +278,11 @@ def list_command(args: argparse.Namespace) -> int:
 def sample_command(args: argparse.Namespace) -> int:
     model = ckpt.load_checkpoint(args.checkpoint).model
     if not isinstance(model, GenerativeModel):
-        print(f"error: {args.checkpoint} holds a {type(model).__name__.lower()}, which does not "
-              "generate images: pick a GAN or VAE checkpoint", file=sys.stderr)  # fmt: skip
+        print(
+            f"error: {args.checkpoint} holds a {type(model).__name__.lower()}, which does not "
+            "generate images: pick a GAN or VAE checkpoint",
+            file=sys.stderr,
+        )
         return 1
     with torch.inference_mode():
         z = model.sample_latent(args.n, generator=torch.Generator().manual_seed(args.seed))
@@ -276,8 +294,15 @@ def sample_command(args: argparse.Namespace) -> int:
 def export_command(args: argparse.Namespace) -> int:
     loaded = ckpt.load_checkpoint(args.checkpoint)
     info = loaded.info
-    stem = ckpt.save_checkpoint(args.dest, loaded.model, step=info.step, epoch=info.epoch,
-                                dataset=info.dataset, train=info.train, history=info.history)  # fmt: skip
+    stem = ckpt.save_checkpoint(
+        args.dest,
+        loaded.model,
+        step=info.step,
+        epoch=info.epoch,
+        dataset=info.dataset,
+        train=info.train,
+        history=info.history,
+    )
     print(f"exported {info.path} to {stem}")
     return 0
 
@@ -319,8 +344,13 @@ ENDED_AT = {"loss_d": "L_D", "loss_g": "L_G", "d_x": "D(x)", "d_g_z": "D(G(z))"}
 
 def remedies_command(args: argparse.Namespace) -> int:
     """Train the remedy comparison one run after another, then print each run's last logged step."""
-    base = {"dataset": args.dataset, "epochs": args.epochs, "steps": args.steps,
-            "seed": args.seed, "device": args.device}  # fmt: skip
+    base = {
+        "dataset": args.dataset,
+        "epochs": args.epochs,
+        "steps": args.steps,
+        "seed": args.seed,
+        "device": args.device,
+    }
     ended: dict[str, dict[str, Any]] = {}
     for name, options in remedy_runs(args.model, base).items():
         out = Path(args.out) / name.replace(" ", "-")
@@ -336,8 +366,10 @@ def remedies_command(args: argparse.Namespace) -> int:
     print(f"{'remedy':<28}{'step':>6}" + "".join(f"{label:>10}" for label in ENDED_AT.values()))
     for name, step in ended.items():
         cells = [step.get(key) for key in ENDED_AT]
-        print(f"{name:<28}{step.get('step', 0):>6}"
-              + "".join(f"{v:>10.4f}" if v is not None else f"{'-':>10}" for v in cells))  # fmt: skip
+        print(
+            f"{name:<28}{step.get('step', 0):>6}"
+            + "".join(f"{v:>10.4f}" if v is not None else f"{'-':>10}" for v in cells)
+        )
     if any("d_x" not in step for step in ended.values()):
         print("- : not logged by that run (a WGAN critic scores, so it has no D(x) or D(G(z))).")
     return 0

@@ -26,9 +26,17 @@ MNIST_5K_TRAIN_PER_CLASS = 400
 
 MNIST_CLASSES = tuple(str(i) for i in range(10))
 FASHION_CLASSES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-)  # fmt: skip
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 
 
 @dataclass(frozen=True)
@@ -326,9 +334,14 @@ class BatchStream:
     """
 
     def __init__(
-        self, images: torch.Tensor, batch_size: int, seed: int, device: torch.device,
-        rank: int = 0, world_size: int = 1,
-    ) -> None:  # fmt: skip
+        self,
+        images: torch.Tensor,
+        batch_size: int,
+        seed: int,
+        device: torch.device,
+        rank: int = 0,
+        world_size: int = 1,
+    ) -> None:
         if len(images) // world_size < batch_size:
             raise ValueError(
                 f"batch size {batch_size} is larger than the dataset ({len(images)} images)"

@@ -45,10 +45,14 @@ def add_options(parser: argparse.ArgumentParser | Any, cls: type, title: str) ->
         shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
         extra: dict[str, Any] = {"nargs": "?", "const": True} if hint is bool else {}
         group.add_argument(
-            "--" + f.name.replace("_", "-"), dest=f.name, default=argparse.SUPPRESS,
-            type=_parser(hint), metavar=f.name.upper(),
-            help=f"{comments.get(f.name, '')} (default: {shown})".strip(), **extra,
-        )  # fmt: skip
+            "--" + f.name.replace("_", "-"),
+            dest=f.name,
+            default=argparse.SUPPRESS,
+            type=_parser(hint),
+            metavar=f.name.upper(),
+            help=f"{comments.get(f.name, '')} (default: {shown})".strip(),
+            **extra,
+        )
 
 
 def _parser(hint: Any) -> Callable[[str], Any]:

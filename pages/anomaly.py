@@ -4,19 +4,19 @@ import streamlit as st
 
 from gen_core.analysis.anomaly import SCORES, Detector, ScoreKind, evaluate
 from gen_core.checkpoints import CheckpointInfo
-from gen_core.runs import RunRequest
-from gen_core.training.presets import ONE_VS_REST, ONE_VS_REST_MODEL
 from ui.anomaly_view import (
     detector_for,
     far_scores,
+    one_vs_rest,
     other_scores,
     read_inputs,
+    results_table,
     stack,
     verdict_card,
-)  # fmt: skip
+)
 from ui.charts import roc_chart, score_histogram
 from ui.checkpoints import pick_model
-from ui.common import csv_text, page, run_manager
+from ui.common import page
 from ui.latents import ShownSet, shown_for
 
 NAMES = {"digits": "MNIST", "clothes": "Fashion-MNIST"}
@@ -25,11 +25,17 @@ NAMES = {"digits": "MNIST", "clothes": "Fashion-MNIST"}
 def pick_detector(info: CheckpointInfo, data: ShownSet) -> Detector:
     """The score kind and the threshold, as a detector; a one-class VAE starts on its best score."""
     one_class = bool(info.classes)
-    kind: ScoreKind = st.radio(
-        "Score", list(SCORES), format_func=lambda k: SCORES[k], horizontal=True,
-        index=list(SCORES).index("sq-error+knn") if one_class else 0,  # the best for each task
-        key="a_kind_one_class" if one_class else "a_kind",  # remembered apart for the two tasks
-    ) or "recon"  # fmt: skip
+    kind: ScoreKind = (
+        st.radio(
+            "Score",
+            list(SCORES),
+            format_func=lambda k: SCORES[k],
+            horizontal=True,
+            index=list(SCORES).index("sq-error+knn") if one_class else 0,  # the best for each task
+            key="a_kind_one_class" if one_class else "a_kind",  # remembered apart for the two tasks
+        )
+        or "recon"
+    )
     detector = detector_for(info, kind, data)
     c1, c2 = st.columns([1, 2])
     if c1.radio("Threshold by", ["percentile", "false-positive rate"], key="a_by") == "percentile":
@@ -38,9 +44,11 @@ def pick_detector(info: CheckpointInfo, data: ShownSet) -> Detector:
     else:
         rate = c2.slider("Target false-positive rate (%)", 0.1, 20.0, 1.0, 0.1, key="a_fpr")
         detector = detector.at(fpr=rate / 100)
-    st.caption(f"Threshold {detector.threshold:.1f}{detector.unit}, fitted on the "
-               f"{len(detector.normal_scores):,} normal {normal_kind(info, data)} of {data.name} only: "
-               "a score above it is called anomalous.")  # fmt: skip
+    st.caption(
+        f"Threshold {detector.threshold:.1f}{detector.unit}, fitted on the "
+        f"{len(detector.normal_scores):,} normal {normal_kind(info, data)} of {data.name} only: "
+        "a score above it is called anomalous."
+    )
     return detector
 
 
@@ -57,23 +65,24 @@ def verdicts(info: CheckpointInfo, detector: Detector, data: ShownSet) -> None:
     others = other_scores(info, detector.kind, data)
     if len(others):
         groups[f"the other test {data.noun}s"] = others
-    inputs = {name: (float(judged.scores[i]), bool(judged.anomalous[i]))
-              for i, (name, _) in enumerate(prepared)} if judged else {}  # fmt: skip
-    st.plotly_chart(score_histogram(groups, detector.threshold, inputs, SCORES[detector.kind], data.noun),
-                    key="a_hist")  # fmt: skip
+    inputs = (
+        {
+            name: (float(judged.scores[i]), bool(judged.anomalous[i]))
+            for i, (name, _) in enumerate(prepared)
+        }
+        if judged
+        else {}
+    )
+    st.plotly_chart(
+        score_histogram(groups, detector.threshold, inputs, SCORES[detector.kind], data.noun),
+        key="a_hist",
+    )
     if judged is None:
         st.info(f"Upload one or more {data.noun} photos or scans, or pick a built-in example.")
         return
     for i, (name, stages) in enumerate(prepared):
         verdict_card(name, stages, judged, i, detector, data)
-    table = [{"file": name, "score": round(float(judged.scores[i]), 2),
-              "percentile": round(float(judged.percentiles[i]), 2),
-              "verdict": "anomalous" if judged.anomalous[i] else "normal",
-              "threshold": round(detector.threshold, 2)} for i, (name, _) in enumerate(prepared)]  # fmt: skip
-    st.dataframe(table, hide_index=True)
-    st.download_button(
-        "Results as CSV", csv_text(table), "anomaly-results.csv", "text/csv", key="a_csv"
-    )
+    results_table(prepared, judged, detector)
 
 
 def evaluation(info: CheckpointInfo, detector: Detector, data: ShownSet) -> None:
@@ -84,8 +93,10 @@ def evaluation(info: CheckpointInfo, detector: Detector, data: ShownSet) -> None
     if len(others):
         trained_on = ",".join(map(str, info.classes))
         found[f"{data.noun}s {trained_on} vs the rest"] = evaluate(detector.normal_scores, others)
-        st.caption(f"This VAE was trained on {data.noun}(s) {trained_on} only: the other test "
-                   f"{data.noun}s are the anomalies.")  # fmt: skip
+        st.caption(
+            f"This VAE was trained on {data.noun}(s) {trained_on} only: the other test "
+            f"{data.noun}s are the anomalies."
+        )
     ours, far = NAMES[data.kind.name], NAMES["clothes" if data.is_digits else "digits"]
     if st.toggle(f"{ours} test images vs {far} test images", key="a_eval_fashion"):
         far_off = far_scores(info, detector.kind, data)
@@ -106,23 +117,6 @@ def evaluation(info: CheckpointInfo, detector: Detector, data: ShownSet) -> None
             "little ink, a known failure: a VAE trained on Fashion-MNIST finds MNIST digits more "
             "likely than clothes (Nalisnick et al., 2019). The squared error ranks them better."
         )
-
-
-def one_vs_rest() -> None:
-    with st.expander("Train a one-vs-rest detector: a VAE that sees one digit only"):
-        st.caption(
-            "It trains as a run (watch it on the Train page): a conv VAE with β = 0.1 on the "
-            "digit's 400 training images, shifted by up to 2 pixels. Then pick its checkpoint here "
-            f"and score by **{SCORES['sq-error+knn']}**, which ranks the other nine digits best in "
-            "our benchmark."
-        )
-        digit = st.selectbox("Digit", list(range(10)), key="a_digit")
-        if st.button("Train it", key="a_train"):
-            settings = {"dataset": "mnist-5k", "classes": str(digit), **ONE_VS_REST}
-            run_id = run_manager().submit(RunRequest.build(ONE_VS_REST_MODEL, settings))
-            st.success(f"Run {run_id} started.")
-            st.page_link("pages/train.py", label="Watch it on the Train page",
-                         query_params={"run": run_id}, icon="🏋️")  # fmt: skip
 
 
 def main() -> None:

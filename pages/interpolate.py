@@ -34,8 +34,15 @@ def walks(model: GenerativeModel[Any], points: torch.Tensor) -> dict[PathKind, t
     c1, c2 = st.columns([1, 2])
     frames = c1.slider("Frames per leg", 2, 24, 8, key="i_frames")
     k = len(points)
-    position = c2.slider("Position along the path", 0.0, float(k - 1), 0.5 if k == 2 else 0.0, 0.01,
-                         key="i_pos", help="0 is the first point, 1 the second, and so on")  # fmt: skip
+    position = c2.slider(
+        "Position along the path",
+        0.0,
+        float(k - 1),
+        0.5 if k == 2 else 0.0,
+        0.01,
+        key="i_pos",
+        help="0 is the first point, 1 the second, and so on",
+    )
     found = {method: path(points, frames, method) for method in PATHS}
     for col, method in zip(st.columns(2), PATHS, strict=True):
         with col:
@@ -55,8 +62,10 @@ def walks(model: GenerativeModel[Any], points: torch.Tensor) -> dict[PathKind, t
 
 
 def norms_and_downloads(model: GenerativeModel[Any], found: dict[PathKind, torch.Tensor]) -> None:
-    st.plotly_chart(norm_chart({m: norm_profile(w).numpy() for m, w in found.items()}, model.latent_dim),
-                    key="i_norms")  # fmt: skip
+    st.plotly_chart(
+        norm_chart({m: norm_profile(w).numpy() for m, w in found.items()}, model.latent_dim),
+        key="i_norms",
+    )
     st.caption(
         "A straight line between two Gaussian samples dips towards the origin, where the prior has "
         "little mass and decoders have seen few codes; slerp keeps the norm, so its frames look as "
@@ -71,8 +80,13 @@ def norms_and_downloads(model: GenerativeModel[Any], found: dict[PathKind, torch
     d1.download_button(
         "Strip as PNG", png_bytes(strip(images)), f"walk-{shown}.png", "image/png", key="i_png"
     )
-    d2.download_button("Walk as GIF", to_gif([to_pil(im, scale=6) for im in images], 120),
-                       f"walk-{shown}.gif", "image/gif", key="i_gif")  # fmt: skip
+    d2.download_button(
+        "Walk as GIF",
+        to_gif([to_pil(im, scale=6) for im in images], 120),
+        f"walk-{shown}.gif",
+        "image/gif",
+        key="i_gif",
+    )
 
 
 def latent_map_section(
@@ -82,8 +96,15 @@ def latent_map_section(
     coords = encoded_test_set(str(info.path), version(info.path), data.name)
     fig = latent_map(coords, data, f"The VAE's 2-D latent space (test {data.noun}s)")
     if walk is not None:
-        fig.add_trace(go.Scatter(x=walk[:, 0].numpy(), y=walk[:, 1].numpy(), mode="lines+markers",
-                                 name="path", line={"color": "black"}))  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=walk[:, 0].numpy(),
+                y=walk[:, 1].numpy(),
+                mode="lines+markers",
+                name="path",
+                line={"color": "black"},
+            )
+        )
     event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key="i_map")
     if source == MAP_SOURCE:
         add_clicked(selected_point(event))

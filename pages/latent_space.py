@@ -6,10 +6,10 @@ import numpy as np
 import streamlit as st
 import torch
 
-from gen_core.analysis.latent import PROJECTIONS, decode, encode
-from gen_core.checkpoints import CheckpointInfo
+from gen_core.analysis.latent import decode, encode
 from gen_core.images import to_pil
 from gen_core.models import VAE
+from ui import formulas
 from ui.checkpoints import pick_model, version
 from ui.common import csv_text, page
 from ui.latents import (
@@ -17,57 +17,22 @@ from ui.latents import (
     click_grid,
     encoded_test_set,
     latent_map,
-    projected,
+    projection,
     selected_point,
     shown_for,
 )
-
-KL_NOTE = (
-    "The ELBO's KL term pulls every q(z|x) towards N(0, I): codes crowd around the origin "
-    "within a few units, classes touch instead of drifting apart, and the space between them "
-    "still decodes to plausible images, which is what makes sampling and interpolation work. "
-    "Turn β up and the map packs tighter and blurrier; down to 0 and it becomes a plain "
-    "autoencoder's, with gaps that decode to noise."
-)
-
-
-def projection(
-    info: CheckpointInfo, data: ShownSet, latents: np.ndarray
-) -> tuple[np.ndarray, str] | None:
-    """2-D coordinates above 2-D latents, by the projection and settings the form names, and
-    the map's title."""
-    st.markdown(f"The latent space has {latents.shape[1]} dimensions: choose a projection to 2-D.")
-    with st.form("projection"):
-        c1, c2, c3 = st.columns(3)
-        method = c1.radio(
-            "Projection", PROJECTIONS, format_func=str.upper, horizontal=True, key="ls_method"
-        )
-        n_neighbors = c2.slider("UMAP neighbours", 5, 100, 15, key="ls_neighbors",
-                                help="Larger keeps more global structure")  # fmt: skip
-        min_dist = c3.slider("UMAP min distance", 0.0, 0.99, 0.1, 0.01, key="ls_min_dist",
-                             help="Smaller packs clusters tighter")  # fmt: skip
-        if st.form_submit_button("Compute projection"):
-            st.session_state["ls_settings"] = (
-                (method, n_neighbors, min_dist) if method == "umap" else (method, 15, 0.1)
-            )
-    chosen = st.session_state.get("ls_settings")
-    if chosen is None:
-        st.info("Press **Compute projection**. UMAP takes about half a minute the first time; "
-                "results are cached per checkpoint and settings.")  # fmt: skip
-        return None
-    with st.status(
-        f"Projecting {len(latents):,} latents with {chosen[0].upper()}…", expanded=False
-    ) as status:
-        coords = projected(str(info.path), version(info.path), data.name, *chosen)
-        status.update(label=f"{chosen[0].upper()} projection ready", state="complete")
-    return coords, f"{chosen[0].upper()} projection of the test {data.noun}s' μ"
 
 
 def inspect(model: VAE[Any], data: ShownSet, latents: np.ndarray, picked: dict | None) -> None:
     """The clicked test image with its reconstruction, or the decoded point of empty space."""
     default = int(picked["customdata"]) if picked and picked.get("customdata") is not None else 0
-    index = st.number_input(f"Test {data.noun} to inspect (or click one on the map)", 0,
-                            len(data.labels) - 1, default, key=f"ls_index_{picked}")  # fmt: skip
+    index = st.number_input(
+        f"Test {data.noun} to inspect (or click one on the map)",
+        0,
+        len(data.labels) - 1,
+        default,
+        key=f"ls_index_{picked}",
+    )
     left, right = st.columns(2)
     with left:
         if picked and picked.get("customdata") is None:
@@ -84,11 +49,14 @@ def inspect(model: VAE[Any], data: ShownSet, latents: np.ndarray, picked: dict |
             st.markdown(
                 f"**Test {data.noun} #{index}**: label {data.classes[data.labels[index]]}, μ = ({mu})"
             )
-            st.image([to_pil(x[0] / 255, scale=5), to_pil(decode(model, encode(model, x))[0], scale=5)],
-                     caption=["original", "reconstruction"], output_format="PNG")  # fmt: skip
+            st.image(
+                [to_pil(x[0] / 255, scale=5), to_pil(decode(model, encode(model, x))[0], scale=5)],
+                caption=["original", "reconstruction"],
+                output_format="PNG",
+            )
     with right:
         st.markdown("**What the KL term does to this map**")
-        st.caption(KL_NOTE)
+        st.caption(formulas.KL_NOTE)
 
 
 def manifold(model: VAE[Any]) -> None:
@@ -96,8 +64,11 @@ def manifold(model: VAE[Any]) -> None:
     n = st.slider("Grid size", 5, 30, 20, key="ls_grid")
     q = torch.distributions.Normal(0, 1).icdf(torch.linspace(0.05, 0.95, n))
     zs = torch.stack(torch.meshgrid(q, q.flip(0), indexing="xy"), -1).reshape(-1, 2)
-    st.image(to_pil(decode(model, zs), nrow=n, padding=0, scale=2), output_format="PNG",
-             caption=f"{n}×{n} latents at Gaussian quantiles 5%…95%, as in Kingma & Welling (2014), fig. 4")  # fmt: skip
+    st.image(
+        to_pil(decode(model, zs), nrow=n, padding=0, scale=2),
+        output_format="PNG",
+        caption=f"{n}×{n} latents at Gaussian quantiles 5%…95%, as in Kingma & Welling (2014), fig. 4",
+    )
 
 
 def main() -> None:
@@ -109,8 +80,10 @@ def main() -> None:
     assert isinstance(model, VAE)
     data = shown_for(info)
     latents = encoded_test_set(str(info.path), version(info.path), data.name)
-    st.caption(f"{len(data.labels):,} test {data.noun}s of {data.name} encoded to their posterior "
-               f"means μ ({model.latent_dim}-D).")  # fmt: skip
+    st.caption(
+        f"{len(data.labels):,} test {data.noun}s of {data.name} encoded to their posterior "
+        f"means μ ({model.latent_dim}-D)."
+    )
     flat = model.latent_dim == 2
     shown = (
         (latents, f"Latent means μ of the test {data.noun}s")
@@ -120,10 +93,16 @@ def main() -> None:
     if shown is None:
         return
     coords, title = shown
-    event = st.plotly_chart(latent_map(coords, data, title, click_grid(latents) if flat else None),
-                            on_select="rerun", selection_mode="points", key="ls_map")  # fmt: skip
-    rows = [{"index": i, "label": int(data.labels[i]), "x": round(float(x), 5), "y": round(float(y), 5)}
-            for i, (x, y) in enumerate(coords)]  # fmt: skip
+    event = st.plotly_chart(
+        latent_map(coords, data, title, click_grid(latents) if flat else None),
+        on_select="rerun",
+        selection_mode="points",
+        key="ls_map",
+    )
+    rows = [
+        {"index": i, "label": int(data.labels[i]), "x": round(float(x), 5), "y": round(float(y), 5)}
+        for i, (x, y) in enumerate(coords)
+    ]
     st.download_button(
         "Coordinates as CSV", csv_text(rows), f"{info.name}-latents.csv", "text/csv", key="ls_csv"
     )

@@ -37,9 +37,13 @@ def measure(info: CheckpointInfo, model: Any, settings: Settings, bar: DeltaGene
     n, k, seed = settings
     try:
         report = checkpoint_report(
-            Checkpoint(model, info), classifier(info.dataset.name), n=n, k=k, seed=seed,
+            Checkpoint(model, info),
+            classifier(info.dataset.name),
+            n=n,
+            k=k,
+            seed=seed,
             progress=lambda f, text: bar.progress(f, text=f"{label(info)}: {text}"),
-        )  # fmt: skip
+        )
     except (DatasetUnavailable, ValueError) as err:
         st.error(f"{label(info)} cannot be measured: {err}")
         return
@@ -48,15 +52,21 @@ def measure(info: CheckpointInfo, model: Any, settings: Settings, bar: DeltaGene
 
 def show(info: CheckpointInfo, report: Report) -> None:
     left, right = st.columns([3, 2])
-    rows = [{"figure": name, "value": f"{value:.4g}", "what it means": meaning}
-            for name, value, meaning in report.rows]  # fmt: skip
+    rows = [
+        {"figure": name, "value": f"{value:.4g}", "what it means": meaning}
+        for name, value, meaning in report.rows
+    ]
     left.table(rows)  # a plain table: few rows, and its text is real text for readers and tests
     for note in report.notes:
         left.caption(note)
     if report.histogram:
         what = "test images" if info.family == "classifier" else "samples"
-        right.plotly_chart(class_bars(report.histogram, f"Classes of the {what}", class_names(info.dataset.classes)),
-                           key="report_classes")  # fmt: skip
+        right.plotly_chart(
+            class_bars(
+                report.histogram, f"Classes of the {what}", class_names(info.dataset.classes)
+            ),
+            key="report_classes",
+        )
 
 
 def all_checkpoints(settings: Settings) -> None:
@@ -92,12 +102,22 @@ def main() -> None:
     info, model = pick_model(("gan", "vae", "classifier"))
     c1, c2, c3 = st.columns(3)
     settings = (
-        c1.select_slider("Samples", [250, 500, 1000, 2000], 1000, key="r_n",
-                         help="Generated images behind the sample figures."),
-        c2.select_slider("Importance samples (VAE)", [10, 50, 100, 500], 100, key="r_k",
-                         help="Posterior samples per test image for -log p(x)."),
+        c1.select_slider(
+            "Samples",
+            [250, 500, 1000, 2000],
+            1000,
+            key="r_n",
+            help="Generated images behind the sample figures.",
+        ),
+        c2.select_slider(
+            "Importance samples (VAE)",
+            [10, 50, 100, 500],
+            100,
+            key="r_k",
+            help="Posterior samples per test image for -log p(x).",
+        ),
         int(c3.number_input("Seed", 0, 2**31 - 1, 0, key="r_seed")),
-    )  # fmt: skip
+    )
     st.subheader(label(info))
     current = reports().get(key_of(info, settings))
     if current is None and st.button("Measure this checkpoint", key="measure", type="primary"):

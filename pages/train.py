@@ -54,8 +54,10 @@ def remedy_section(manager: RunManager, model: str, settings: dict, processes: i
         "rates, no smoothing, no dropout): " + ", ".join(names[1:]) + "."
     )
     if st.button(f"🧪 Queue the {len(names)} remedy runs and compare them", key="remedies"):
-        runs = {name: RunRequest.build(model, options, processes=processes, title=name)
-                for name, options in remedy_runs(model, settings).items()}  # fmt: skip
+        runs = {
+            name: RunRequest.build(model, options, processes=processes, title=name)
+            for name, options in remedy_runs(model, settings).items()
+        }
         launch(manager, runs, COMPARE)
 
 
@@ -64,8 +66,13 @@ def resume_section(manager: RunManager, checkpoint: CheckpointInfo | None) -> No
     if checkpoint is None:
         return
     r1, r2 = st.columns([1, 3], vertical_alignment="bottom")
-    total = r1.number_input("Total epochs", checkpoint.epoch + 1, 10_000, checkpoint.epoch + 5,
-                            key=f"t_resume_{checkpoint.path}")  # fmt: skip
+    total = r1.number_input(
+        "Total epochs",
+        checkpoint.epoch + 1,
+        10_000,
+        checkpoint.epoch + 5,
+        key=f"t_resume_{checkpoint.path}",
+    )
     if r2.button("⏯️ Resume training", key="resume"):
         launch(manager, {"": RunRequest.resuming(checkpoint, {"epochs": total})}, WATCH)
 
@@ -81,8 +88,13 @@ def watch_section(manager: RunManager) -> None:
     if not ids:
         st.info("No runs yet: start one in the first tab.")
         return
-    chosen = st.selectbox("Run", ids, index=ids.index(wanted) if wanted else 0, key=f"run_select_{wanted}",
-                          format_func=lambda i: runs[ids.index(i)].label)  # fmt: skip
+    chosen = st.selectbox(
+        "Run",
+        ids,
+        index=ids.index(wanted) if wanted else 0,
+        key=f"run_select_{wanted}",
+        format_func=lambda i: runs[ids.index(i)].label,
+    )
     if chosen != wanted:
         st.query_params["run"] = chosen
     show_run(manager, chosen)
@@ -97,10 +109,17 @@ def main() -> None:
     )
     if "switch_to" in st.session_state:
         st.session_state["train_tab"] = st.session_state.pop("switch_to")
-    tabs = st.tabs([START, WATCH, COMPARE], key="train_tab", on_change="rerun",
-                   default=WATCH if "run" in st.query_params else START)  # fmt: skip
-    sections = (lambda: start_section(manager, checkpoint), lambda: watch_section(manager),
-                lambda: compare_runs(manager))  # fmt: skip
+    tabs = st.tabs(
+        [START, WATCH, COMPARE],
+        key="train_tab",
+        on_change="rerun",
+        default=WATCH if "run" in st.query_params else START,
+    )
+    sections = (
+        lambda: start_section(manager, checkpoint),
+        lambda: watch_section(manager),
+        lambda: compare_runs(manager),
+    )
     for tab, section in zip(tabs, sections, strict=True):
         if tab.open:
             with tab:

@@ -86,8 +86,18 @@ def fake_run(root, run_id, model, settings, step_rows, end="finished", grids=(),
     folder.mkdir(parents=True)
     request = RunRequest.build(model, settings)
     write_request(folder, request, time.time())
-    lines = [{"type": "start", "step": 0, "model": model, "family": request.family, "device": "CPU",
-              "total_steps": 100, "dataset": dataset or {"name": "mnist-5k"}, "parameters": 1}]  # fmt: skip
+    lines = [
+        {
+            "type": "start",
+            "step": 0,
+            "model": model,
+            "family": request.family,
+            "device": "CPU",
+            "total_steps": 100,
+            "dataset": dataset or {"name": "mnist-5k"},
+            "parameters": 1,
+        }
+    ]
     lines += [
         {
             "type": "step",

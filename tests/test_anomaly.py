@@ -93,7 +93,7 @@ def test_aspect_is_kept_when_fitting_20x20():
         (png(np.full((40, 40), 255, np.uint8)), "no ink"),
         (png(np.zeros((5, 40), np.uint8)), "too small"),
     ],
-)  # fmt: skip
+)
 def test_bad_uploads_are_refused_with_a_reason(data, message):
     with pytest.raises(ImageRejected, match=message):
         prepare(data, "upload.png")

@@ -54,8 +54,11 @@ def test_a_digit_photo_is_normal_and_noise_is_anomalous(at, mnist5k):
 
 def test_the_combined_score_compares_with_the_training_digits(at, mnist5k):
     at.radio(key="a_kind").set_value("sq-error+knn").run()
-    upload(at, ("digit.png", png(mnist5k.test.images[903, 0].numpy())),
-           ("noise.png", png(np.random.default_rng(2).integers(0, 256, (28, 28), dtype=np.uint8))))  # fmt: skip
+    upload(
+        at,
+        ("digit.png", png(mnist5k.test.images[903, 0].numpy())),
+        ("noise.png", png(np.random.default_rng(2).integers(0, 256, (28, 28), dtype=np.uint8))),
+    )
     digit, noise = verdicts(at)
     assert "✅ normal" in digit and "🚩 anomalous" in noise and "nats" not in digit
     assert not any("nats" in c.value for c in at.caption if c.value.startswith("Threshold"))

@@ -21,8 +21,13 @@ def test_a_fashion_mnist_vae_is_shown_clothes_and_evaluated_against_digits(fashi
     from ui.common import RUNS
 
     stem = RUNS / "20000101-000004-vae-fashion" / "checkpoint"
-    make_trainer(build_model("vae"), fashion.train.images, VAETrainConfig(steps=100, device="cpu"),
-                 dataset_info=DatasetInfo.from_dict({"name": "fashion-mnist"}), checkpoint_path=stem).run()  # fmt: skip
+    make_trainer(
+        build_model("vae"),
+        fashion.train.images,
+        VAETrainConfig(steps=100, device="cpu"),
+        dataset_info=DatasetInfo.from_dict({"name": "fashion-mnist"}),
+        checkpoint_path=stem,
+    ).run()
 
     latent = open_page("pages/latent_space.py")
     latent.sidebar.selectbox[0].set_value(str(stem)).run()
@@ -76,8 +81,10 @@ def test_a_fashion_gan_run_gets_its_class_histogram_and_warnings_by_name(fashion
         [test.images[test.labels == c][:6] for c in range(10)] + [test.images[:4]]
     )
     trousers_and_bags = torch.cat([test.images[test.labels == c][:32] for c in (1, 8)])
-    grids = [(step, images.float() / 255) for step, images in
-             [(100, every_class), (200, every_class), (300, trousers_and_bags)]]  # fmt: skip
+    grids = [
+        (step, images.float() / 255)
+        for step, images in [(100, every_class), (200, every_class), (300, trousers_and_bags)]
+    ]
     rows = [
         {"step": 100 * i, "loss_d": 1.0, "loss_g": 1.0, "d_x": 0.6, "d_g_z": 0.4} for i in (1, 2, 3)
     ]

@@ -28,8 +28,13 @@ def test_a_full_mnist_model_is_shown_its_own_test_digits_when_they_are_here(
     from ui.common import RUNS
 
     stem = RUNS / "20000101-000005-vae-mnist" / "checkpoint"
-    make_trainer(build_model("vae"), mnist5k.train.images, VAETrainConfig(steps=20, device="cpu"),
-                 dataset_info=DatasetInfo.from_dict({"name": "mnist"}), checkpoint_path=stem).run()  # fmt: skip
+    make_trainer(
+        build_model("vae"),
+        mnist5k.train.images,
+        VAETrainConfig(steps=20, device="cpu"),
+        dataset_info=DatasetInfo.from_dict({"name": "mnist"}),
+        checkpoint_path=stem,
+    ).run()
 
     monkeypatch.setenv("GEN_CORE_DATA", str(tmp_path / "nothing"))
     assert not mnist_on_disk()

@@ -127,8 +127,12 @@ def test_both_pages_work_on_a_freshly_trained_checkpoint(mnist5k):
     from ui.common import RUNS
 
     stem = RUNS / "20000101-000002-vae-fresh" / "checkpoint"
-    trainer = make_trainer(build_model("vae", {"latent_dim": 3}), mnist5k.train.images,
-                           VAETrainConfig(steps=30, device="cpu"), checkpoint_path=stem)  # fmt: skip
+    trainer = make_trainer(
+        build_model("vae", {"latent_dim": 3}),
+        mnist5k.train.images,
+        VAETrainConfig(steps=30, device="cpu"),
+        checkpoint_path=stem,
+    )
     assert trainer.run() == "finished"
     for page in (INTERPOLATE, LATENT):
         at = open_with(page)
@@ -145,8 +149,11 @@ def test_uploaded_endpoints_keep_their_names_when_one_file_is_refused(mnist5k):
     at = open_with(INTERPOLATE, "vae")
     at.button_group(key="i_source").set_value("Test digits").run()
     at.button_group(key="i_source").set_value("Upload").run()
-    files = [("a.png", png(mnist5k.test.images[5, 0].numpy())), ("bad.png", b"not an image"),
-             ("c.png", png(mnist5k.test.images[705, 0].numpy()))]  # fmt: skip
+    files = [
+        ("a.png", png(mnist5k.test.images[5, 0].numpy())),
+        ("bad.png", b"not an image"),
+        ("c.png", png(mnist5k.test.images[705, 0].numpy())),
+    ]
     at.file_uploader(key="i_upload").set_value([(n, d, "image/png") for n, d in files]).run()
     assert any("bad.png" in e.value for e in at.error)
     captions = image_captions(at)

@@ -34,15 +34,22 @@ def test_final_values_are_each_runs_last_smoothed_values_and_blank_where_not_log
     gan = [{"step": 10, "d_x": 0.9, "loss_d": 1.0}, {"step": 20, "d_x": 0.5, "loss_d": None}]
     vae = [{"step": 10, "loss": 200.0}]
     rows = final_values({"a": gan, "b": vae, "c": []}, ["d_x", "loss_d", "loss"], smoothing=0.5)
-    assert rows[0] == {"run": "a", "step": 20, "D(x), real": 0.7, "L_D (discriminator)": 1.0,
-                       "−ELBO (recon + β·KL)": None}  # fmt: skip
+    assert rows[0] == {
+        "run": "a",
+        "step": 20,
+        "D(x), real": 0.7,
+        "L_D (discriminator)": 1.0,
+        "−ELBO (recon + β·KL)": None,
+    }
     assert rows[1]["step"] == 10 and rows[1]["−ELBO (recon + β·KL)"] == 200.0
     assert rows[1]["D(x), real"] is None and rows[2]["step"] == 0
 
 
 def test_csv_rows_keep_file_names_with_commas_and_quotes():
-    rows = [{"file": 'scan, "final".png', "score": 12.5, "verdict": "normal"},
-            {"file": "plain.png", "score": 3.0, "verdict": "anomalous"}]  # fmt: skip
+    rows = [
+        {"file": 'scan, "final".png', "score": 12.5, "verdict": "normal"},
+        {"file": "plain.png", "score": 3.0, "verdict": "anomalous"},
+    ]
     back = list(csv.DictReader(io.StringIO(csv_text(rows))))
     assert [r["file"] for r in back] == ['scan, "final".png', "plain.png"]
     assert [float(r["score"]) for r in back] == [12.5, 3.0] and back[1]["verdict"] == "anomalous"

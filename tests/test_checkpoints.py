@@ -15,8 +15,14 @@ from .helpers import params_equal
 @pytest.mark.parametrize("name", list(MODELS))
 def test_save_then_load_gives_identical_outputs(tmp_path, name):
     model = build_model(name).eval()
-    stem = ckpt.save_checkpoint(tmp_path / name, model, step=7, epoch=1, dataset=DatasetInfo.from_dict({"name": "mnist-5k"}),
-                                history=[{"step": 7, "loss": 1.5}])  # fmt: skip
+    stem = ckpt.save_checkpoint(
+        tmp_path / name,
+        model,
+        step=7,
+        epoch=1,
+        dataset=DatasetInfo.from_dict({"name": "mnist-5k"}),
+        history=[{"step": 7, "loss": 1.5}],
+    )
     loaded = ckpt.load_checkpoint(stem)
     assert params_equal(model, loaded.model) and not loaded.model.training
     z = model.sample_latent(4)
@@ -135,8 +141,11 @@ def test_optimizer_state_round_trips_without_pickle(tmp_path):
     model.D(model.G(torch.randn(8, model.latent_dim))).mean().backward()
     opt.step()
     state = ckpt.optimizer_state(opt, "opt")
-    ckpt.save_checkpoint(tmp_path / "m", model, training_state=ckpt.TrainingState(
-        state.tensors, {"optimizers": {"opt": state.meta}}))  # fmt: skip
+    ckpt.save_checkpoint(
+        tmp_path / "m",
+        model,
+        training_state=ckpt.TrainingState(state.tensors, {"optimizers": {"opt": state.meta}}),
+    )
     loaded = ckpt.load_training_state(ckpt.read_info(tmp_path / "m"))
     fresh = torch.optim.Adam(model.parameters(), lr=0.5)
     ckpt.restore_optimizer(fresh, "opt", loaded)

@@ -16,8 +16,23 @@ from .helpers import cli
 @pytest.mark.parametrize("model", ["fcgan", "dcgan", "vae", "conv-vae"])
 def test_train_one_epoch_end_to_end(tmp_path, model):
     out = tmp_path / "run"
-    cli("train", "--model", model, "--dataset", "mnist-5k", "--epochs", "1", "--batch-size", "128",
-        "--sample-every", "15", "--out", str(out), "--device", "cpu")  # fmt: skip
+    cli(
+        "train",
+        "--model",
+        model,
+        "--dataset",
+        "mnist-5k",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "128",
+        "--sample-every",
+        "15",
+        "--out",
+        str(out),
+        "--device",
+        "cpu",
+    )
     events, _ = read_events(out / "events.jsonl")
     types = [e["type"] for e in events]
     assert types[0] == "start" and types[-1] == "finished"
@@ -67,8 +82,21 @@ def test_resume_stop_file_list_sample_and_export(tmp_path):
 @pytest.mark.slow
 def test_every_config_field_is_an_option():
     help_text = cli("train", "--model", "dcgan", "--out", "x", "--help").stdout
-    for option in ("--ngf", "--d-batch-norm", "--d-dropout", "--loss", "--label-smoothing", "--d-steps",
-                   "--lr-g", "--lr-d", "--gp-weight", "--seed", "--device", "--bf16", "--resume"):  # fmt: skip
+    for option in (
+        "--ngf",
+        "--d-batch-norm",
+        "--d-dropout",
+        "--loss",
+        "--label-smoothing",
+        "--d-steps",
+        "--lr-g",
+        "--lr-d",
+        "--gp-weight",
+        "--seed",
+        "--device",
+        "--bf16",
+        "--resume",
+    ):
         assert option in help_text
     assert "one-sided" in help_text  # the field comment is the help text
 
@@ -131,8 +159,9 @@ def test_bad_input_gets_a_message_not_a_traceback(tmp_path):
         "train", "--model", "vae", "--device", "cuda:7", "--out", str(tmp_path / "e"), check=False
     )
     assert proc.returncode == 1 and "not available" in proc.stderr
-    proc = cli("train", "--model", "vae", "--batch-size", "0", "--out", str(tmp_path / "f"),
-               check=False)  # fmt: skip
+    proc = cli(
+        "train", "--model", "vae", "--batch-size", "0", "--out", str(tmp_path / "f"), check=False
+    )
     assert proc.returncode == 1 and "batch_size must be at least 1" in proc.stderr
     assert "Traceback" not in proc.stderr
     proc = cli("sample", "checkpoints/classifier", "--out", str(tmp_path / "g.png"), check=False)
@@ -160,11 +189,13 @@ def test_report_command_prints_the_figures_of_a_checkpoint():
 
 @pytest.mark.parametrize(
     ("model", "option", "value", "said"),
-    [("dcgan", "--lr-g", "abc", "'abc' is not a number"),
-     ("dcgan", "--epochs", "2.5", "'2.5' is not a whole number"),
-     ("dcgan", "--d-batch-norm", "maybe", "'maybe' is not true or false"),
-     ("vae", "--hidden", "512,x", "'512,x' is not whole numbers separated by commas")],
-)  # fmt: skip
+    [
+        ("dcgan", "--lr-g", "abc", "'abc' is not a number"),
+        ("dcgan", "--epochs", "2.5", "'2.5' is not a whole number"),
+        ("dcgan", "--d-batch-norm", "maybe", "'maybe' is not true or false"),
+        ("vae", "--hidden", "512,x", "'512,x' is not whole numbers separated by commas"),
+    ],
+)
 def test_a_mistyped_option_value_is_named_with_what_it_should_be(
     tmp_path, capsys, model, option, value, said
 ):
@@ -178,8 +209,19 @@ def test_a_mistyped_option_value_is_named_with_what_it_should_be(
 def test_remedies_trains_each_run_into_its_folder_and_prints_where_each_ended(tmp_path):
     from gen_core.training.remedies import remedies
 
-    proc = cli("remedies", "--model", "fcgan", "--dataset", "mnist-5k", "--steps", "6",
-               "--device", "cpu", "--out", str(tmp_path))  # fmt: skip
+    proc = cli(
+        "remedies",
+        "--model",
+        "fcgan",
+        "--dataset",
+        "mnist-5k",
+        "--steps",
+        "6",
+        "--device",
+        "cpu",
+        "--out",
+        str(tmp_path),
+    )
     names = list(remedies("fcgan"))
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(n.replace(" ", "-") for n in names)
     smoothed = ckpt.read_info(tmp_path / "one-sided-label-smoothing" / "checkpoint")
@@ -193,8 +235,19 @@ def test_remedies_trains_each_run_into_its_folder_and_prints_where_each_ended(tm
 def test_stopping_one_remedy_run_stops_the_comparison(tmp_path):
     (tmp_path / "baseline").mkdir()
     (tmp_path / "baseline" / "STOP").touch()  # as a Ctrl-C or `touch OUT/baseline/STOP` would
-    proc = cli("remedies", "--model", "fcgan", "--dataset", "mnist-5k", "--steps", "6",
-               "--device", "cpu", "--out", str(tmp_path))  # fmt: skip
+    proc = cli(
+        "remedies",
+        "--model",
+        "fcgan",
+        "--dataset",
+        "mnist-5k",
+        "--steps",
+        "6",
+        "--device",
+        "cpu",
+        "--out",
+        str(tmp_path),
+    )
     assert [p.name for p in tmp_path.iterdir()] == ["baseline"]
     assert "the remedies after it were not run" in proc.stderr
     rows = [line.split()[0] for line in proc.stdout.splitlines()[1:] if not line.startswith("-")]

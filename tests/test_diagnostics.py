@@ -75,8 +75,18 @@ def test_a_run_stuck_on_few_classes_is_flagged_after_three_grids():
 
 
 def test_named_classes_are_called_by_name():
-    names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
-             "Bag", "Ankle boot"]  # fmt: skip
+    names = [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ]
     finding = vanishing_classes(grids((200, counts(*range(10))), (400, counts(1, 8))), names=names)
     assert finding.message.startswith("Mode collapse: classes T-shirt/top, Pullover, Dress, Coat")
     one = vanishing_classes(grids((200, counts(1, 8)), (400, counts(1))), names=names)

@@ -26,13 +26,34 @@ def torchrun(*args: str, processes: int = 2) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize(
     ("model", "extra"),
-    [("vae", []), ("conv-vae", []), ("fcgan", []), ("dcgan", []),
-     ("dcgan", ["--loss", "wgan-gp", "--d-batch-norm", "false", "--d-steps", "2"])],
-)  # fmt: skip
+    [
+        ("vae", []),
+        ("conv-vae", []),
+        ("fcgan", []),
+        ("dcgan", []),
+        ("dcgan", ["--loss", "wgan-gp", "--d-batch-norm", "false", "--d-steps", "2"]),
+    ],
+)
 def test_two_processes_train_in_step_and_only_rank_0_writes(tmp_path, model, extra):
     out = tmp_path / "run"
-    torchrun("train", "--model", model, "--dataset", "mnist-5k", "--steps", "40", "--log-every", "10",
-             "--sample-every", "20", "--device", "cpu", "--out", str(out), *extra)  # fmt: skip
+    torchrun(
+        "train",
+        "--model",
+        model,
+        "--dataset",
+        "mnist-5k",
+        "--steps",
+        "40",
+        "--log-every",
+        "10",
+        "--sample-every",
+        "20",
+        "--device",
+        "cpu",
+        "--out",
+        str(out),
+        *extra,
+    )
     events, _ = read_events(out / "events.jsonl")
     types = [e["type"] for e in events]
     assert types.count("start") == 1 and types.count("finished") == 1  # one writer, not two
@@ -85,9 +106,13 @@ def test_a_single_process_checkpoint_resumes_on_two(tmp_path):
 
 def test_the_run_manager_launches_torchrun_for_several_processes(tmp_path):
     manager = RunManager(tmp_path / "runs")
-    run_id = manager.submit(RunRequest.build(
-        "vae", {"dataset": "mnist-5k", "steps": 20, "log_every": 10, "device": "cpu"}, processes=2
-    ))  # fmt: skip
+    run_id = manager.submit(
+        RunRequest.build(
+            "vae",
+            {"dataset": "mnist-5k", "steps": 20, "log_every": 10, "device": "cpu"},
+            processes=2,
+        )
+    )
     status = wait_for(manager, run_id, {"finished", "failed"}, timeout=180)
     assert status.status == "finished", status.reason
     events, _ = read_events(status.path / "events.jsonl")

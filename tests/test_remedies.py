@@ -17,8 +17,10 @@ def test_each_remedy_run_trains_and_differs_from_the_baseline_only_where_it_says
     assert baseline["loss"] == "non-saturating" and baseline["d_dropout"] == 0.0  # form undone
     for name, options in runs.items():
         assert {k: options[k] for k in base if k not in BASELINE} == {
-            "dataset": "mnist-5k", "epochs": 3, "seed": 7
-        }  # fmt: skip
+            "dataset": "mnist-5k",
+            "epochs": 3,
+            "seed": 7,
+        }
         changed = {k for k in options if options[k] != baseline.get(k)}
         assert changed == set(remedies(model)[name]), name
         config = build(GANTrainConfig, {**options, "steps": 2, "device": "cpu", "batch_size": 16})

@@ -47,8 +47,9 @@ def test_gan_report_has_sample_figures_and_a_histogram(digit_classifier):
 
 
 def test_a_trained_generator_beats_an_untrained_one(mnist5k, classifier):
-    trained = sample_quality(load_checkpoint(ROOT / "checkpoints" / "dcgan").model, classifier,
-                             mnist5k.test, n=300)  # fmt: skip
+    trained = sample_quality(
+        load_checkpoint(ROOT / "checkpoints" / "dcgan").model, classifier, mnist5k.test, n=300
+    )
     untrained = sample_quality(build_model("dcgan"), classifier, mnist5k.test, n=300)
     assert trained.value("classifier FID") < untrained.value("classifier FID") / 2
     assert trained.value("class entropy (nats)") > untrained.value("class entropy (nats)")
@@ -57,8 +58,9 @@ def test_a_trained_generator_beats_an_untrained_one(mnist5k, classifier):
 def test_vae_report_adds_likelihoods_and_progress_reaches_the_end(mnist5k, classifier):
     heard = []
     model = load_checkpoint(ROOT / "checkpoints" / "vae").model
-    report = model_report(model, mnist5k.test, classifier, n=200, k=5,
-                          progress=lambda f, text: heard.append(f))  # fmt: skip
+    report = model_report(
+        model, mnist5k.test, classifier, n=200, k=5, progress=lambda f, text: heard.append(f)
+    )
     assert report.value("test -log p(x), IW (nats)") <= report.value("test negative ELBO (nats)")
     assert heard[0] == 0.0 and heard[-1] == 1.0 and heard == sorted(heard)
 
@@ -81,8 +83,9 @@ def test_a_one_class_run_is_measured_on_its_class_and_no_classifier_is_explained
     assert "100 mnist-5k test images" in report.notes[-1]  # the 3s of the test split only
 
 
-def test_each_dataset_is_measured_by_the_classifier_of_its_own_classes(monkeypatch, mnist5k,
-                                                                       digit_classifier):  # fmt: skip
+def test_each_dataset_is_measured_by_the_classifier_of_its_own_classes(
+    monkeypatch, mnist5k, digit_classifier
+):
     monkeypatch.setattr("gen_core.analysis.report.load_dataset", lambda name: mnist5k)
     shipped = load_checkpoint(ROOT / "checkpoints" / "dcgan")
     fashion = with_info(shipped, dataset=DatasetInfo.from_dict({"name": "fashion-mnist"}))

@@ -17,10 +17,12 @@ from .helpers import ROOT
 
 @pytest.mark.parametrize(
     ("model", "settings"),
-    [("dcgan", {"loss": "minimax", "lr_d": 5e-5, "d_batch_norm": False, "classes": "1,7"}),
-     ("vae", {"latent_dim": 3, "hidden": (64, 32), "beta": 0.5, "steps": 30}),
-     ("fcgan", wgan_gp("fcgan"))],
-)  # fmt: skip
+    [
+        ("dcgan", {"loss": "minimax", "lr_d": 5e-5, "d_batch_norm": False, "classes": "1,7"}),
+        ("vae", {"latent_dim": 3, "hidden": (64, 32), "beta": 0.5, "steps": 30}),
+        ("fcgan", wgan_gp("fcgan")),
+    ],
+)
 def test_a_request_survives_run_json_and_the_command_line_unchanged(tmp_path, model, settings):
     request = RunRequest.build(model, settings, title="t")
     write_request(tmp_path, request, created=12.5)
@@ -51,14 +53,17 @@ def test_resuming_keeps_the_checkpoints_settings_and_sizes_the_schedule_afresh()
 
 def test_resuming_with_another_model_is_refused_by_name():
     with pytest.raises(ValueError, match="--model vae does not match"):
-        request_from_args(["--resume", str(ROOT / "checkpoints" / "dcgan"), "--model", "vae",
-                           "--out", "x"])  # fmt: skip
+        request_from_args(
+            ["--resume", str(ROOT / "checkpoints" / "dcgan"), "--model", "vae", "--out", "x"]
+        )
 
 
 def test_the_remedy_runs_are_requests_that_differ_from_the_baseline_only_where_they_say():
     base = {"dataset": "mnist-5k", "epochs": 3, "seed": 4}
-    runs = {name: RunRequest.build("dcgan", s, title=name).settings
-            for name, s in remedy_runs("dcgan", base).items()}  # fmt: skip
+    runs = {
+        name: RunRequest.build("dcgan", s, title=name).settings
+        for name, s in remedy_runs("dcgan", base).items()
+    }
     baseline = runs.pop("baseline")
     assert runs["slower D"] == {**baseline, "lr_d": 5e-5}
     assert runs["WGAN-GP"] == {**baseline, **wgan_gp("dcgan")}
@@ -66,8 +71,14 @@ def test_the_remedy_runs_are_requests_that_differ_from_the_baseline_only_where_t
 
 
 def test_a_run_json_from_before_typed_requests_still_reads(tmp_path):
-    old = {"id": "x", "model": "dcgan", "options": {"lr_g": 1e-4, "processes": 2, "log_every": 7},
-           "resume": None, "created": 3.0, "title": ""}  # fmt: skip
+    old = {
+        "id": "x",
+        "model": "dcgan",
+        "options": {"lr_g": 1e-4, "processes": 2, "log_every": 7},
+        "resume": None,
+        "created": 3.0,
+        "title": "",
+    }
     (tmp_path / "run.json").write_text(json.dumps(old))
     request, created = read_request(tmp_path)
     assert created == 3.0 and request.processes == 2

@@ -32,7 +32,13 @@ def manager(tmp_path):
 
 def test_options_become_cli_arguments():
     assert to_args({"lr_g": 1e-4, "d_batch_norm": False, "hidden": (400, 200), "x": None}) == [
-        "--lr-g", "0.0001", "--d-batch-norm", "false", "--hidden", "400,200"]  # fmt: skip
+        "--lr-g",
+        "0.0001",
+        "--d-batch-norm",
+        "false",
+        "--hidden",
+        "400,200",
+    ]
 
 
 def test_a_run_finishes_with_its_checkpoint(manager):

@@ -92,8 +92,16 @@ def test_sampling_is_an_eval_step_that_changes_nothing(mnist5k):
 
 
 def test_wgan_gp_trains_a_critic_without_batch_norm(mnist5k):
-    trainer, events = trainer_for("dcgan", mnist5k.train.images, model_config={"d_batch_norm": False},
-                                  steps=10, loss="wgan-gp", d_steps=2, beta1=0.0, beta2=0.9)  # fmt: skip
+    trainer, events = trainer_for(
+        "dcgan",
+        mnist5k.train.images,
+        model_config={"d_batch_norm": False},
+        steps=10,
+        loss="wgan-gp",
+        d_steps=2,
+        beta1=0.0,
+        beta2=0.9,
+    )
     assert trainer.run() == "finished"
     step = next(e for e in events if e.type == "step")
     assert {"w_distance", "gp"} <= step.data.keys()
@@ -111,9 +119,12 @@ def test_same_seed_same_run(mnist5k):
 
 @pytest.mark.parametrize(
     ("name", "model_config", "extra"),
-    [("fcgan", None, {}), ("vae", None, {"augment_shift": 2}),
-     ("dcgan", {"d_batch_norm": False, "ngf": 8, "ndf": 8}, {"loss": "wgan-gp", "d_steps": 2})],
-)  # fmt: skip
+    [
+        ("fcgan", None, {}),
+        ("vae", None, {"augment_shift": 2}),
+        ("dcgan", {"d_batch_norm": False, "ngf": 8, "ndf": 8}, {"loss": "wgan-gp", "d_steps": 2}),
+    ],
+)
 def test_resume_equals_an_uninterrupted_run(mnist5k, tmp_path, name, model_config, extra):
     images = mnist5k.train.images
     whole, _ = trainer_for(
@@ -143,8 +154,12 @@ def test_augment_shift_rolls_each_batch_and_keeps_the_ink_inside(mnist5k):
     moves = set()
     for _ in range(30):
         x, y = plain.batch(), shifted.batch()
-        move = next((dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
-                    if torch.equal(torch.roll(x, (dy, dx), (2, 3)), y))  # fmt: skip
+        move = next(
+            (dy, dx)
+            for dy in range(-2, 3)
+            for dx in range(-2, 3)
+            if torch.equal(torch.roll(x, (dy, dx), (2, 3)), y)
+        )
         moves.add(move)
         assert y.sum() == pytest.approx(x.sum())  # only background wrapped round
     assert len(moves) > 5
@@ -199,9 +214,12 @@ def test_run_log_writes_events_and_grids_that_a_reader_takes_incrementally(mnist
 
 @pytest.mark.parametrize(
     ("name", "model_config", "extra"),
-    [("dcgan", None, {}), ("vae", None, {}),
-     ("dcgan", {"d_batch_norm": False, "ngf": 8, "ndf": 8}, {"loss": "wgan-gp", "d_steps": 2})],
-)  # fmt: skip
+    [
+        ("dcgan", None, {}),
+        ("vae", None, {}),
+        ("dcgan", {"d_batch_norm": False, "ngf": 8, "ndf": 8}, {"loss": "wgan-gp", "d_steps": 2}),
+    ],
+)
 def test_the_bf16_path_trains_in_mixed_precision(monkeypatch, mnist5k, name, model_config, extra):
     """CUDA is not here, so CPU autocast stands in for it: every cast in the steps must hold."""
     seen = []
@@ -211,8 +229,16 @@ def test_the_bf16_path_trains_in_mixed_precision(monkeypatch, mnist5k, name, mod
         return torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
 
     monkeypatch.setattr("gen_core.training.base.autocast", cpu_bf16)
-    trainer, events = trainer_for(name, mnist5k.train.images[:512], None, model_config, steps=6,
-                                  log_every=3, bf16=True, **extra)  # fmt: skip
+    trainer, events = trainer_for(
+        name,
+        mnist5k.train.images[:512],
+        None,
+        model_config,
+        steps=6,
+        log_every=3,
+        bf16=True,
+        **extra,
+    )
     assert trainer.run() == "finished" and seen and all(seen)
     rows = [e.data for e in events if e.type == "step"]
     assert all(
@@ -226,14 +252,19 @@ SYNCS = ("item", "tolist", "cpu", "numpy", "__bool__", "__float__", "__int__")
 
 @pytest.mark.parametrize(
     ("name", "model_config", "extra"),
-    [("fcgan", None, {}), ("vae", None, {}),
-     ("dcgan", {"d_batch_norm": False, "ngf": 8, "ndf": 8}, {"loss": "wgan-gp", "d_steps": 2})],
-)  # fmt: skip
-def test_gen_core_reads_device_values_only_at_log_steps(monkeypatch, mnist5k, name, model_config,
-                                                        extra):  # fmt: skip
+    [
+        ("fcgan", None, {}),
+        ("vae", None, {}),
+        ("dcgan", {"d_batch_norm": False, "ngf": 8, "ndf": 8}, {"loss": "wgan-gp", "d_steps": 2}),
+    ],
+)
+def test_gen_core_reads_device_values_only_at_log_steps(
+    monkeypatch, mnist5k, name, model_config, extra
+):
     """On a GPU each read of a tensor's value waits for the device: none may happen per step."""
-    trainer, _ = trainer_for(name, mnist5k.train.images[:512], None, model_config, steps=12,
-                             log_every=4, **extra)  # fmt: skip
+    trainer, _ = trainer_for(
+        name, mnist5k.train.images[:512], None, model_config, steps=12, log_every=4, **extra
+    )
     reads, in_step = [], [False]
     step = trainer.train_step
 
@@ -261,15 +292,17 @@ def test_gen_core_reads_device_values_only_at_log_steps(monkeypatch, mnist5k, na
 
 @pytest.mark.parametrize(
     ("config_cls", "bad", "message"),
-    [(VAETrainConfig, {"batch_size": 0}, "batch_size must be at least 1"),
-     (VAETrainConfig, {"epochs": 0, "steps": 0}, "epochs or steps"),
-     (VAETrainConfig, {"augment_shift": 5}, "4 pixels"),
-     (VAETrainConfig, {"classes": "three"}, "labels separated by commas"),
-     (VAETrainConfig, {"lr": 0.0}, "learning rate"),
-     (GANTrainConfig, {"loss": "hinge"}, "unknown GAN loss"),
-     (GANTrainConfig, {"label_smoothing": 0.5}, "label_smoothing"),
-     (GANTrainConfig, {"d_steps": 0}, "d_steps")],
-)  # fmt: skip
+    [
+        (VAETrainConfig, {"batch_size": 0}, "batch_size must be at least 1"),
+        (VAETrainConfig, {"epochs": 0, "steps": 0}, "epochs or steps"),
+        (VAETrainConfig, {"augment_shift": 5}, "4 pixels"),
+        (VAETrainConfig, {"classes": "three"}, "labels separated by commas"),
+        (VAETrainConfig, {"lr": 0.0}, "learning rate"),
+        (GANTrainConfig, {"loss": "hinge"}, "unknown GAN loss"),
+        (GANTrainConfig, {"label_smoothing": 0.5}, "label_smoothing"),
+        (GANTrainConfig, {"d_steps": 0}, "d_steps"),
+    ],
+)
 def test_settings_no_run_can_use_are_refused_with_the_option_named(config_cls, bad, message):
     with pytest.raises(ValueError, match=message):
         config_cls(**bad)

@@ -8,13 +8,16 @@ import streamlit as st
 import torch
 from PIL import Image
 
-from gen_core.analysis.anomaly import Detector, Judged, ScoreKind
+from gen_core.analysis.anomaly import SCORES, Detector, Judged, ScoreKind
 from gen_core.checkpoints import CheckpointInfo, read_info
 from gen_core.data import DatasetUnavailable, load_dataset, only_classes
 from gen_core.images import heatmap, to_pil
 from gen_core.models import VAE
 from gen_core.preprocess import ImageRejected, Stages, framing_for, prepare
+from gen_core.runs import RunRequest
+from gen_core.training.presets import ONE_VS_REST, ONE_VS_REST_MODEL
 from ui.checkpoints import cached_model, version
+from ui.common import csv_text, run_manager
 from ui.latents import ShownSet, shown_set
 
 MAX_FILES = 20
@@ -110,13 +113,19 @@ def examples() -> dict[str, Image.Image]:
 def read_inputs(data: ShownSet) -> list[tuple[str, Stages]]:
     """Uploads and picked examples, each prepared as the model's data was; a file that cannot
     be read gets its message and the others go on."""
-    files = st.file_uploader(f"{data.noun.capitalize()} images (PNG or JPEG)",
-                             type=["png", "jpg", "jpeg"], accept_multiple_files=True, key="a_files")  # fmt: skip
+    files = st.file_uploader(
+        f"{data.noun.capitalize()} images (PNG or JPEG)",
+        type=["png", "jpg", "jpeg"],
+        accept_multiple_files=True,
+        key="a_files",
+    )
     builtin = examples()
     chosen = st.multiselect("…or try built-in examples", list(builtin), key="a_examples")
     if files and len(files) > MAX_FILES:
-        st.error(f"{len(files)} files at once is too many: the first {MAX_FILES} are checked. "
-                 "Upload the rest in another batch.")  # fmt: skip
+        st.error(
+            f"{len(files)} files at once is too many: the first {MAX_FILES} are checked. "
+            "Upload the rest in another batch."
+        )
     raw: list[tuple[str, bytes | Image.Image]] = [
         (f.name, f.getvalue()) for f in (files or [])[:MAX_FILES]
     ]
@@ -130,21 +139,74 @@ def read_inputs(data: ShownSet) -> list[tuple[str, Stages]]:
     return prepared
 
 
-def verdict_card(name: str, stages: Stages, judged: Judged, i: int, detector: Detector,
-                 data: ShownSet) -> None:  # fmt: skip
+def verdict_card(
+    name: str, stages: Stages, judged: Judged, i: int, detector: Detector, data: ShownSet
+) -> None:
     """One input's verdict with every stage of its preparation, reconstruction and error map."""
     with st.container(border=True):
         verdict = "🚩 anomalous" if judged.anomalous[i] else "✅ normal"
-        st.markdown(f"**{name}** · {verdict} · score {judged.scores[i]:.1f}{detector.unit}, higher "
-                    f"than {judged.percentiles[i]:.1f}% of normal {data.noun}s")  # fmt: skip
+        st.markdown(
+            f"**{name}** · {verdict} · score {judged.scores[i]:.1f}{detector.unit}, higher "
+            f"than {judged.percentiles[i]:.1f}% of normal {data.noun}s"
+        )
         size = (THUMB, THUMB)
-        pictures = [stages.original.convert("L").resize(size), stages.gray.resize(size),
-                    stages.cropped.resize(size), to_pil(stages.tensor, scale=3),
-                    to_pil(judged.recon[i], scale=3), heatmap(judged.error_maps[i], scale=3)]  # fmt: skip
-        captions = ["upload", "grayscale" + (", inverted" if stages.inverted else ""),
-                    "cropped to ink", framing_for(data.name).label, "reconstruction", "error map"]  # fmt: skip
+        pictures = [
+            stages.original.convert("L").resize(size),
+            stages.gray.resize(size),
+            stages.cropped.resize(size),
+            to_pil(stages.tensor, scale=3),
+            to_pil(judged.recon[i], scale=3),
+            heatmap(judged.error_maps[i], scale=3),
+        ]
+        captions = [
+            "upload",
+            "grayscale" + (", inverted" if stages.inverted else ""),
+            "cropped to ink",
+            framing_for(data.name).label,
+            "reconstruction",
+            "error map",
+        ]
         st.image(pictures, caption=captions, output_format="PNG")
 
 
 def stack(prepared: list[tuple[str, Stages]]) -> torch.Tensor:
     return torch.stack([stages.tensor for _, stages in prepared])
+
+
+def results_table(prepared: list[tuple[str, Stages]], judged: Judged, detector: Detector) -> None:
+    """The verdicts as a table, and the same rows as a CSV download."""
+    table = [
+        {
+            "file": name,
+            "score": round(float(judged.scores[i]), 2),
+            "percentile": round(float(judged.percentiles[i]), 2),
+            "verdict": "anomalous" if judged.anomalous[i] else "normal",
+            "threshold": round(detector.threshold, 2),
+        }
+        for i, (name, _) in enumerate(prepared)
+    ]
+    st.dataframe(table, hide_index=True)
+    st.download_button(
+        "Results as CSV", csv_text(table), "anomaly-results.csv", "text/csv", key="a_csv"
+    )
+
+
+def one_vs_rest() -> None:
+    with st.expander("Train a one-vs-rest detector: a VAE that sees one digit only"):
+        st.caption(
+            "It trains as a run (watch it on the Train page): a conv VAE with β = 0.1 on the "
+            "digit's 400 training images, shifted by up to 2 pixels. Then pick its checkpoint here "
+            f"and score by **{SCORES['sq-error+knn']}**, which ranks the other nine digits best in "
+            "our benchmark."
+        )
+        digit = st.selectbox("Digit", list(range(10)), key="a_digit")
+        if st.button("Train it", key="a_train"):
+            settings = {"dataset": "mnist-5k", "classes": str(digit), **ONE_VS_REST}
+            run_id = run_manager().submit(RunRequest.build(ONE_VS_REST_MODEL, settings))
+            st.success(f"Run {run_id} started.")
+            st.page_link(
+                "pages/train.py",
+                label="Watch it on the Train page",
+                query_params={"run": run_id},
+                icon="🏋️",
+            )

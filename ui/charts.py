@@ -55,12 +55,15 @@ def metric_chart(
         if any(key in s for s in steps):
             y = smooth([s.get(key) for s in steps], smoothing)
             name = LABELS.get(key, key) + (" (right axis)" if key == right else "")
-            fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name,
-                                     yaxis="y2" if key == right else "y"))  # fmt: skip
+            fig.add_trace(
+                go.Scatter(x=x, y=y, mode="lines", name=name, yaxis="y2" if key == right else "y")
+            )
     fig = _layout(fig, title, height)
     if right is not None:
-        fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "showgrid": False,
-                                  "rangemode": "tozero"}, margin={"r": 40})  # fmt: skip
+        fig.update_layout(
+            yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero"},
+            margin={"r": 40},
+        )
     return fig
 
 
@@ -104,66 +107,124 @@ def class_bars(
     named by ``names`` (clothes) or numbered (digits)."""
     labels = list(names) if names else [str(c) for c in range(len(shares))]
     fig = go.Figure(go.Bar(x=labels, y=list(shares)))
-    fig.add_hline(y=1 / len(shares), line_dash="dot", annotation_text="even<br>share",
-                  annotation_position="right")  # fmt: skip
+    fig.add_hline(
+        y=1 / len(shares),
+        line_dash="dot",
+        annotation_text="even<br>share",
+        annotation_position="right",
+    )
     fig = _layout(fig, title, height)
-    fig.update_layout(xaxis_title="class" if names else "class (digit)", yaxis_title="share",
-                      showlegend=False, margin={"r": 50})  # fmt: skip
+    fig.update_layout(
+        xaxis_title="class" if names else "class (digit)",
+        yaxis_title="share",
+        showlegend=False,
+        margin={"r": 50},
+    )
     fig.update_xaxes(type="category")  # every class labelled, not a numeric axis
     return fig
 
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
-        title=title, height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis_title="step", legend={"orientation": "h", "y": -0.25}, uirevision="keep",
-    )  # fmt: skip
+        title=title,
+        height=height,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis_title="step",
+        legend={"orientation": "h", "y": -0.25},
+        uirevision="keep",
+    )
     return fig
 
 
 def score_histogram(
-    groups: Mapping[str, np.ndarray], threshold: float, inputs: Mapping[str, tuple[float, bool]],
-    score_name: str, noun: str,
-) -> go.Figure:  # fmt: skip
+    groups: Mapping[str, np.ndarray],
+    threshold: float,
+    inputs: Mapping[str, tuple[float, bool]],
+    score_name: str,
+    noun: str,
+) -> go.Figure:
     """Normal scores (and, for a one-class detector, the other classes') on the same bins, each as
     a share of its own group, with the threshold and a line per input (red when anomalous)."""
     colours = ("#8aa", "#e9a")
     shared = len(groups) > 1  # 900 others would dwarf 100 normal ones: draw shares
     every = np.concatenate(list(groups.values()))
-    bins = {"start": float(every.min()), "end": float(every.max()),
-            "size": float(np.ptp(every)) / 60 or 1.0}  # fmt: skip
-    fig = go.Figure([go.Histogram(x=x, xbins=bins, name=name, marker={"color": colour}, opacity=0.7,
-                                  histnorm="percent" if shared else None)
-                     for (name, x), colour in zip(groups.items(), colours, strict=False)])  # fmt: skip
+    bins = {
+        "start": float(every.min()),
+        "end": float(every.max()),
+        "size": float(np.ptp(every)) / 60 or 1.0,
+    }
+    fig = go.Figure(
+        [
+            go.Histogram(
+                x=x,
+                xbins=bins,
+                name=name,
+                marker={"color": colour},
+                opacity=0.7,
+                histnorm="percent" if shared else None,
+            )
+            for (name, x), colour in zip(groups.items(), colours, strict=False)
+        ]
+    )
     fig.add_vline(x=threshold, line={"color": "red", "dash": "dash"}, annotation_text="threshold")
     for name, (value, anomalous) in inputs.items():
-        fig.add_vline(x=value, line={"color": "crimson" if anomalous else "black"},
-                      annotation_text=name[:18], annotation_textangle=-90)  # fmt: skip
-    fig.update_layout(title=f"Scores of normal {noun}s, the threshold, and your inputs",
-                      xaxis_title=score_name, barmode="overlay",
-                      yaxis_title="% of each group" if shared else f"{noun}s",
-                      height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=shared,
-                      legend={"orientation": "h", "y": -0.3})  # fmt: skip
+        fig.add_vline(
+            x=value,
+            line={"color": "crimson" if anomalous else "black"},
+            annotation_text=name[:18],
+            annotation_textangle=-90,
+        )
+    fig.update_layout(
+        title=f"Scores of normal {noun}s, the threshold, and your inputs",
+        xaxis_title=score_name,
+        barmode="overlay",
+        yaxis_title="% of each group" if shared else f"{noun}s",
+        height=320,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        showlegend=shared,
+        legend={"orientation": "h", "y": -0.3},
+    )
     return fig
 
 
 def roc_chart(evaluations: Mapping[str, Evaluation]) -> go.Figure:
     """The ROC curve of each task, named with its AUROC."""
-    fig = go.Figure([go.Scatter(x=e.fpr, y=e.tpr, mode="lines", name=f"{name}: AUROC {e.auroc:.4f}")
-                     for name, e in evaluations.items()])  # fmt: skip
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines",
-                             line={"dash": "dot", "color": "gray"}, name="chance"))  # fmt: skip
-    fig.update_layout(xaxis_title="false-positive rate", yaxis_title="true-positive rate",
-                      height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10})  # fmt: skip
+    fig = go.Figure(
+        [
+            go.Scatter(x=e.fpr, y=e.tpr, mode="lines", name=f"{name}: AUROC {e.auroc:.4f}")
+            for name, e in evaluations.items()
+        ]
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "gray"}, name="chance"
+        )
+    )
+    fig.update_layout(
+        xaxis_title="false-positive rate",
+        yaxis_title="true-positive rate",
+        height=380,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    )
     return fig
 
 
 def norm_chart(norms: Mapping[str, np.ndarray], latent_dim: int) -> go.Figure:
     """||z|| along each path, with sqrt(d), where N(0, I) in d dimensions puts its mass."""
-    fig = go.Figure([go.Scatter(y=values, mode="lines+markers", name=name)
-                     for name, values in norms.items()])  # fmt: skip
-    fig.add_hline(y=float(np.sqrt(latent_dim)), line_dash="dot", annotation_text="√d",
-                  annotation_position="right")  # fmt: skip
-    fig.update_layout(title="Latent norm along each path", xaxis_title="frame", yaxis_title="‖z‖",
-                      height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10})  # fmt: skip
+    fig = go.Figure(
+        [go.Scatter(y=values, mode="lines+markers", name=name) for name, values in norms.items()]
+    )
+    fig.add_hline(
+        y=float(np.sqrt(latent_dim)),
+        line_dash="dot",
+        annotation_text="√d",
+        annotation_position="right",
+    )
+    fig.update_layout(
+        title="Latent norm along each path",
+        xaxis_title="frame",
+        yaxis_title="‖z‖",
+        height=300,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    )
     return fig

@@ -14,15 +14,22 @@ BOOKKEEPING = {"log_every", "sample_every", "checkpoint_every"}  # follow epochs
 def compare_runs(manager: RunManager) -> None:
     runs = manager.list_runs()
     if len(runs) < 2:
-        st.info("Comparing needs two runs or more: start another on the first tab, say with one "
-                "remedy switched on, or queue the remedy runs there.")  # fmt: skip
+        st.info(
+            "Comparing needs two runs or more: start another on the first tab, say with one "
+            "remedy switched on, or queue the remedy runs there."
+        )
         return
     labels = {r.id: r.label for r in runs}
     newest = [r.id for r in runs if r.model == runs[0].model][:2]  # list_runs is newest first
     default = None if "compare_runs" in st.session_state or len(newest) < 2 else newest
-    chosen = st.multiselect("Runs to overlay", list(labels), default=default, key="compare_runs",
-                            format_func=lambda i: labels[i],
-                            placeholder="Pick two or more runs, e.g. label smoothing on and off")  # fmt: skip
+    chosen = st.multiselect(
+        "Runs to overlay",
+        list(labels),
+        default=default,
+        key="compare_runs",
+        format_func=lambda i: labels[i],
+        placeholder="Pick two or more runs, e.g. label smoothing on and off",
+    )
     picked = [r for r in runs if r.id in chosen]
     live = any(r.status in ("queued", "running") for r in picked)
     st.fragment(_chart, run_every=REFRESH_S if live else None)(manager, picked, live)
@@ -36,8 +43,14 @@ def _chart(manager: RunManager, picked: list[RunStatus], live: bool) -> None:
     if live and not any(r.status in ("queued", "running") for r in picked):
         st.rerun()  # all done: redraw the page once more, without the polling
     settings = {r.id: r.request.settings for r in picked}
-    varied = sorted({k for s in settings.values() for k in s if k not in BOOKKEEPING
-                     and len({repr(o.get(k)) for o in settings.values()}) > 1})  # fmt: skip
+    varied = sorted(
+        {
+            k
+            for s in settings.values()
+            for k in s
+            if k not in BOOKKEEPING and len({repr(o.get(k)) for o in settings.values()}) > 1
+        }
+    )
     titled = all(r.title for r in picked)
     series = {}
     for run in picked:
@@ -48,15 +61,20 @@ def _chart(manager: RunManager, picked: list[RunStatus], live: bool) -> None:
     if titled:
         st.caption("Legends name each run's remedy; all else is as in the baseline run.")
     else:
-        st.caption(f"Legends name what differs between these runs: {', '.join(varied)}." if varied
-                   else "These runs have the same settings.")  # fmt: skip
+        st.caption(
+            f"Legends name what differs between these runs: {', '.join(varied)}."
+            if varied
+            else "These runs have the same settings."
+        )
     waiting = [
         r.title or r.id for r in sorted(picked, key=lambda r: r.created) if r.status == "queued"
     ]
     if waiting:
         st.caption(f"Waiting their turn: {', '.join(waiting)}.")
-    keys = sorted({k for steps in series.values() for s in steps for k in s if k in LABELS},
-                  key=list(LABELS).index)  # fmt: skip
+    keys = sorted(
+        {k for steps in series.values() for s in steps for k in s if k in LABELS},
+        key=list(LABELS).index,
+    )
     if not keys:
         st.info("These runs have not logged any steps yet.")
         return

@@ -38,8 +38,11 @@ def parse_ints(text: str, what: str, upper: int | None = None) -> list[int] | No
 
 def sources(model: GenerativeModel[Any], data: ShownSet) -> list[str]:
     is_vae = isinstance(model, VAE)
-    return (["Random seeds"] + ([f"Test {data.noun}s", "Upload"] if is_vae else [])
-            + ([MAP_SOURCE] if is_vae and model.latent_dim == 2 else []))  # fmt: skip
+    return (
+        ["Random seeds"]
+        + ([f"Test {data.noun}s", "Upload"] if is_vae else [])
+        + ([MAP_SOURCE] if is_vae and model.latent_dim == 2 else [])
+    )
 
 
 def endpoints(model: GenerativeModel[Any], data: ShownSet) -> tuple[str, torch.Tensor | None]:
@@ -47,8 +50,10 @@ def endpoints(model: GenerativeModel[Any], data: ShownSet) -> tuple[str, torch.T
     choices = sources(model, data)
     source = choices[0]
     if len(choices) == 1:
-        st.caption("A GAN has no encoder, so its points are drawn from seeds; pick a VAE "
-                   "checkpoint to start from test digits or your own uploads.")  # fmt: skip
+        st.caption(
+            "A GAN has no encoder, so its points are drawn from seeds; pick a VAE "
+            "checkpoint to start from test digits or your own uploads."
+        )
     else:
         source = (
             st.segmented_control("Points from", choices, default=source, key="i_source") or source
@@ -84,14 +89,21 @@ def _test_images(model: VAE[Any], data: ShownSet) -> torch.Tensor | None:
         idx = parse_ints(text, "Indices", upper=len(data.labels))
     if idx is None:
         return None
-    st.image([to_pil(data.images[i] / 255, scale=2) for i in idx],
-             caption=[f"#{i}: {data.describe(data.labels[i])}" for i in idx], output_format="PNG")  # fmt: skip
+    st.image(
+        [to_pil(data.images[i] / 255, scale=2) for i in idx],
+        caption=[f"#{i}: {data.describe(data.labels[i])}" for i in idx],
+        output_format="PNG",
+    )
     return encode(model, data.images[idx])
 
 
 def _uploaded(model: VAE[Any], data: ShownSet) -> torch.Tensor | None:
-    files = st.file_uploader("Images (PNG or JPEG), one per point", type=["png", "jpg", "jpeg"],
-                             accept_multiple_files=True, key="i_upload")  # fmt: skip
+    files = st.file_uploader(
+        "Images (PNG or JPEG), one per point",
+        type=["png", "jpg", "jpeg"],
+        accept_multiple_files=True,
+        key="i_upload",
+    )
     images, names = [], []
     for f in files or []:
         try:
@@ -107,8 +119,10 @@ def _uploaded(model: VAE[Any], data: ShownSet) -> torch.Tensor | None:
 
 
 def _clicked() -> torch.Tensor | None:
-    st.caption("Click points on the map below, in order; each click adds the next point "
-               "(shift-click to pick several).")  # fmt: skip
+    st.caption(
+        "Click points on the map below, in order; each click adds the next point "
+        "(shift-click to pick several)."
+    )
     chosen = st.session_state.get(MAP_POINTS, [])
     if st.button("Clear clicked points", key="i_clear"):
         chosen = st.session_state[MAP_POINTS] = []

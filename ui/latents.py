@@ -11,11 +11,11 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from gen_core.analysis.latent import Projection, encode, project
+from gen_core.analysis.latent import PROJECTIONS, Projection, encode, project
 from gen_core.checkpoints import CheckpointInfo
 from gen_core.data import DIGITS, Kind, kind_of, load_dataset, mnist_on_disk
 from gen_core.models import VAE
-from ui.checkpoints import cached_model
+from ui.checkpoints import cached_model, version
 from ui.common import RUNS
 
 PROJECTION_CACHE = RUNS / ".cache" / "projections"
@@ -98,17 +98,37 @@ def latent_map(
     fig = go.Figure()
     for label, name in enumerate(data.classes):
         idx = np.flatnonzero(data.labels == label)
-        fig.add_trace(go.Scattergl(
-            x=coords[idx, 0], y=coords[idx, 1], mode="markers", name=name, customdata=idx,
-            marker={"size": 5, "opacity": 0.75, "color": CLASS_COLOURS[label]},
-            hovertemplate=f"{data.describe(label)}<br>test index %{{customdata}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
-        ))  # fmt: skip
+        fig.add_trace(
+            go.Scattergl(
+                x=coords[idx, 0],
+                y=coords[idx, 1],
+                mode="markers",
+                name=name,
+                customdata=idx,
+                marker={"size": 5, "opacity": 0.75, "color": CLASS_COLOURS[label]},
+                hovertemplate=f"{data.describe(label)}<br>test index %{{customdata}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+            )
+        )
     if grid is not None:
-        fig.add_trace(go.Scattergl(x=grid[:, 0], y=grid[:, 1], mode="markers", name="empty space",
-                                   marker={"size": 9, "opacity": 0.0}, showlegend=False,
-                                   hovertemplate="decode (%{x:.2f}, %{y:.2f})<extra></extra>"))  # fmt: skip
-    fig.update_layout(title=title, height=560, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      legend={"title": data.noun}, dragmode="pan", uirevision="keep")  # fmt: skip
+        fig.add_trace(
+            go.Scattergl(
+                x=grid[:, 0],
+                y=grid[:, 1],
+                mode="markers",
+                name="empty space",
+                marker={"size": 9, "opacity": 0.0},
+                showlegend=False,
+                hovertemplate="decode (%{x:.2f}, %{y:.2f})<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title=title,
+        height=560,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"title": data.noun},
+        dragmode="pan",
+        uirevision="keep",
+    )
     return fig
 
 
@@ -127,3 +147,50 @@ def selected_point(event: object) -> dict | None:
     """The first point a plotly selection event holds, if any."""
     points = getattr(getattr(event, "selection", None), "points", None) or []
     return points[0] if points else None
+
+
+def projection(
+    info: CheckpointInfo, data: ShownSet, latents: np.ndarray
+) -> tuple[np.ndarray, str] | None:
+    """2-D coordinates above 2-D latents, by the projection and settings the form names, and
+    the map's title."""
+    st.markdown(f"The latent space has {latents.shape[1]} dimensions: choose a projection to 2-D.")
+    with st.form("projection"):
+        c1, c2, c3 = st.columns(3)
+        method = c1.radio(
+            "Projection", PROJECTIONS, format_func=str.upper, horizontal=True, key="ls_method"
+        )
+        n_neighbors = c2.slider(
+            "UMAP neighbours",
+            5,
+            100,
+            15,
+            key="ls_neighbors",
+            help="Larger keeps more global structure",
+        )
+        min_dist = c3.slider(
+            "UMAP min distance",
+            0.0,
+            0.99,
+            0.1,
+            0.01,
+            key="ls_min_dist",
+            help="Smaller packs clusters tighter",
+        )
+        if st.form_submit_button("Compute projection"):
+            st.session_state["ls_settings"] = (
+                (method, n_neighbors, min_dist) if method == "umap" else (method, 15, 0.1)
+            )
+    chosen = st.session_state.get("ls_settings")
+    if chosen is None:
+        st.info(
+            "Press **Compute projection**. UMAP takes about half a minute the first time; "
+            "results are cached per checkpoint and settings."
+        )
+        return None
+    with st.status(
+        f"Projecting {len(latents):,} latents with {chosen[0].upper()}…", expanded=False
+    ) as status:
+        coords = projected(str(info.path), version(info.path), data.name, *chosen)
+        status.update(label=f"{chosen[0].upper()} projection ready", state="complete")
+    return coords, f"{chosen[0].upper()} projection of the test {data.noun}s' μ"

@@ -156,8 +156,11 @@ def _grid_classes(feed: RunFeed) -> list[tuple[int, int, list[int]]]:
         return []
     model = measure.model
     grids = [(s["step"], s["epoch"], feed.folder / s["path"]) for s in feed.samples]
-    return [(step, epoch, grid_counts(str(p), p.stat().st_mtime, model))
-            for step, epoch, p in grids if p.exists()]  # fmt: skip
+    return [
+        (step, epoch, grid_counts(str(p), p.stat().st_mtime, model))
+        for step, epoch, p in grids
+        if p.exists()
+    ]
 
 
 def _class_names(feed: RunFeed) -> list[str] | None:
@@ -198,11 +201,15 @@ def _samples(feed: RunFeed, counts: dict[int, list[int]]) -> None:
         shares = [c / max(sum(shown), 1) for c in shown]
         names = _class_names(feed)
         what = "Classes" if names else "Digits"
-        st.plotly_chart(class_bars(shares, f"{what} in these samples (step {chosen})", names),
-                        key="chart_classes")  # fmt: skip
-        st.caption(f"As read by the project's {'clothes' if names else 'digit'} classifier. An "
-                   "even spread means every class is generated; one that drops out is a sign of "
-                   "mode collapse.")  # fmt: skip
+        st.plotly_chart(
+            class_bars(shares, f"{what} in these samples (step {chosen})", names),
+            key="chart_classes",
+        )
+        st.caption(
+            f"As read by the project's {'clothes' if names else 'digit'} classifier. An "
+            "even spread means every class is generated; one that drops out is a sign of "
+            "mode collapse."
+        )
     if len(feed.samples) > 1 and st.button("Make a GIF of all grids", key="make_gif"):
         frames = [
             Image.open(feed.folder / s["path"])

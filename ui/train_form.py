@@ -45,14 +45,16 @@ def settings_form(model: str) -> tuple[dict[str, Any], int]:
     start = defaults(model)
     values: dict[str, Any] = {}
     c1, c2, c3, c4 = st.columns(4)
-    values["dataset"] = c1.selectbox("Dataset", DATASETS, key="t_dataset",
-                                     help="auto = full MNIST when available, else mnist-5k")  # fmt: skip
+    values["dataset"] = c1.selectbox(
+        "Dataset", DATASETS, key="t_dataset", help="auto = full MNIST when available, else mnist-5k"
+    )
     values["epochs"] = c2.number_input("Epochs", 1, 500, start["epochs"], key="t_epochs")
     values["batch_size"] = c3.select_slider(
         "Batch size", BATCH_SIZES, start["batch_size"], key="t_batch"
     )
-    values["seed"] = c4.number_input("Seed", 0, 2**31 - 1, start["seed"], key="t_seed",
-                                     help="Same seed and settings, same run.")  # fmt: skip
+    values["seed"] = c4.number_input(
+        "Seed", 0, 2**31 - 1, start["seed"], key="t_seed", help="Same seed and settings, same run."
+    )
     if family == "gan":
         values |= _gan_settings(model)
     else:
@@ -65,15 +67,26 @@ def settings_form(model: str) -> tuple[dict[str, Any], int]:
 def _gan_settings(model: str) -> dict[str, Any]:
     st.markdown("**GAN objective and the remedies for a discriminator that wins too fast**")
     g1, g2, g3 = st.columns(3)
-    loss = g1.selectbox("Loss", GAN_LOSSES, index=GAN_LOSSES.index(defaults(model)["loss"]), key="t_loss",
-                        help="minimax: G minimises log(1 − D(G(z))); non-saturating: −log D(G(z)); "
-                        "wgan-gp: Wasserstein critic with gradient penalty")  # fmt: skip
+    loss = g1.selectbox(
+        "Loss",
+        GAN_LOSSES,
+        index=GAN_LOSSES.index(defaults(model)["loss"]),
+        key="t_loss",
+        help="minimax: G minimises log(1 − D(G(z))); non-saturating: −log D(G(z)); "
+        "wgan-gp: Wasserstein critic with gradient penalty",
+    )
     start, wgan = defaults(model, loss), loss == "wgan-gp"
     values = {"loss": loss, **{k: start[k] for k in ("beta1", "beta2")}}
     values["label_smoothing"] = g2.slider(
-        "One-sided label smoothing", 0.0, 0.3, start["label_smoothing"], 0.05, key="t_smooth",
-        disabled=wgan, help="Real targets become 1 − s; fake targets stay 0.",
-    )  # fmt: skip
+        "One-sided label smoothing",
+        0.0,
+        0.3,
+        start["label_smoothing"],
+        0.05,
+        key="t_smooth",
+        disabled=wgan,
+        help="Real targets become 1 − s; fake targets stay 0.",
+    )
     values["d_steps"] = g3.number_input(
         "D steps per G step", 1, 10, start["d_steps"], key=f"t_dsteps_{wgan}"
     )
@@ -85,9 +98,12 @@ def _gan_settings(model: str) -> dict[str, Any]:
     )
     if "d_batch_norm" in start:
         values["d_batch_norm"] = st.checkbox(
-            "Batch norm in D", start["d_batch_norm"], key=f"t_bn_{wgan}", disabled=wgan,
+            "Batch norm in D",
+            start["d_batch_norm"],
+            key=f"t_bn_{wgan}",
+            disabled=wgan,
             help="Off for wgan-gp: the penalty is per sample and batch norm mixes samples.",
-        )  # fmt: skip
+        )
     else:
         values["g_batch_norm"] = st.checkbox("Batch norm in G", start["g_batch_norm"], key="t_gbn")
     return values
@@ -105,10 +121,10 @@ def _vae_settings(model: str, start: dict[str, Any]) -> dict[str, Any]:
             0.1,
             key="t_beta",
             help="1 gives the ELBO; above 1 a β-VAE",
-        ),  # fmt: skip
+        ),
         "latent_dim": v3.number_input(
             "Latent size", 2, 64, start["latent_dim"], key=f"t_latent_{model}"
-        ),  # fmt: skip
+        ),
     }
 
 
@@ -119,34 +135,48 @@ def _advanced(start: dict[str, Any], dataset: str) -> dict[str, Any]:
     values: dict[str, Any] = {}
     with st.expander("Advanced"):
         a1, a2 = st.columns(2)
-        values["steps"] = a1.number_input("Stop after this many steps (0 = all epochs)", 0, 10**7,
-                                          start["steps"], key="t_steps")  # fmt: skip
+        values["steps"] = a1.number_input(
+            "Stop after this many steps (0 = all epochs)", 0, 10**7, start["steps"], key="t_steps"
+        )
         devices = ["auto", "cpu"] + (["cuda"] if resolve_device("auto").type == "cuda" else [])
         values["device"] = a2.selectbox("Device", devices, key="t_device")
         values["augment_shift"] = a1.number_input(
-            "Shift each batch by up to (pixels)", 0, 4, start["augment_shift"], key="t_shift",
+            "Shift each batch by up to (pixels)",
+            0,
+            4,
+            start["augment_shift"],
+            key="t_shift",
             help="Data augmentation: rolls every batch a random 0 to N pixels each way. Helps small "
             "training sets; a GAN then learns shifted digits too.",
-        )  # fmt: skip
+        )
         values["compile"] = a2.checkbox(
-            "Compile the training step (torch.compile)", start["compile"], key="t_compile",
+            "Compile the training step (torch.compile)",
+            start["compile"],
+            key="t_compile",
             help="About 25 s of compiling first, then roughly 1.1-1.2x faster on a CPU and more on a "
             "GPU: worth it for long runs.",
-        )  # fmt: skip
+        )
         gpus = torch.cuda.device_count()
         most = gpus if gpus > 1 else os.cpu_count() or 1
         if most > 1:
             values["processes"] = st.number_input(
-                "Processes (data parallel, via torchrun)", 1, most, 1, key="t_processes",
+                "Processes (data parallel, via torchrun)",
+                1,
+                most,
+                1,
+                key="t_processes",
                 help="Each process trains on its own shard of every epoch, "
                 f"{'one GPU each' if gpus > 1 else 'on the CPU (a demo: it shares the cores)'}; "
                 "the batch size is per process.",
-            )  # fmt: skip
+            )
         only = st.multiselect(
-            "Train on these classes only", range(len(classes)), key="t_classes", placeholder="all classes",
+            "Train on these classes only",
+            range(len(classes)),
+            key="t_classes",
+            placeholder="all classes",
             format_func=lambda c: names[c] if names else f"digit {c}",
             help="A VAE that sees one digit learns what that digit looks like: the Anomaly page "
             "then scores the other digits as anomalies.",
-        )  # fmt: skip
+        )
     values["classes"] = ",".join(map(str, sorted(only)))
     return values

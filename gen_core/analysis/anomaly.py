@@ -82,9 +82,12 @@ class Scored:
 
 @torch.inference_mode()
 def score(
-    model: VAE[Any], images: torch.Tensor, kind: ScoreKind = "recon", reference: Reference | None = None,
+    model: VAE[Any],
+    images: torch.Tensor,
+    kind: ScoreKind = "recon",
+    reference: Reference | None = None,
     batch_size: int = 500,
-) -> Scored:  # fmt: skip
+) -> Scored:
     """Score images (uint8, or float in [0, 1]); higher means less like the training data.
 
     recon: -log p(x | z = mu), the Bernoulli reconstruction error of the posterior mean.
@@ -128,8 +131,17 @@ def score(
         value = pixel.flatten(1).sum(1)
         if kind == "neg-elbo":
             sigma = torch.exp(0.5 * logvar)
-            nll = torch.stack([bernoulli_nll(model.decode(mu + sigma * torch.randn(mu.shape, generator=gen).to(device)).float(), x)
-                               for _ in range(ELBO_SAMPLES)]).mean(0)  # fmt: skip
+            nll = torch.stack(
+                [
+                    bernoulli_nll(
+                        model.decode(
+                            mu + sigma * torch.randn(mu.shape, generator=gen).to(device)
+                        ).float(),
+                        x,
+                    )
+                    for _ in range(ELBO_SAMPLES)
+                ]
+            ).mean(0)
             value = nll + kl_to_standard_normal(mu.float(), logvar.float())
         scores.append(value.cpu())
         maps.append(pixel.cpu())
@@ -215,10 +227,15 @@ class Detector:
 
     @classmethod
     def fit(
-        cls, model: VAE[Any], kind: ScoreKind, normal: torch.Tensor, *,
-        training: torch.Tensor | None = None, percentile: float | None = None,
+        cls,
+        model: VAE[Any],
+        kind: ScoreKind,
+        normal: torch.Tensor,
+        *,
+        training: torch.Tensor | None = None,
+        percentile: float | None = None,
         fpr: float | None = None,
-    ) -> Detector:  # fmt: skip
+    ) -> Detector:
         """Score ``normal`` images (held out from training) and set the threshold among them by
         percentile or false-positive rate (default: 1%); ``training`` (the normal training
         images) is needed by the kinds in NEEDS_REFERENCE."""
@@ -247,8 +264,13 @@ class Detector:
         """Verdicts for a batch of images (uint8, or float in [0, 1], (N, 1, 28, 28))."""
         scored = score(self.model, images, self.kind, self.reference)
         values = scored.scores.double().numpy()
-        return Judged(values, percentiles(values, self.normal_scores), values > self.threshold,
-                      scored.recon, scored.error_maps)  # fmt: skip
+        return Judged(
+            values,
+            percentiles(values, self.normal_scores),
+            values > self.threshold,
+            scored.recon,
+            scored.error_maps,
+        )
 
 
 def _cut(normal_scores: np.ndarray, percentile: float | None, fpr: float | None) -> float:

@@ -67,9 +67,12 @@ def diverging(
 
 
 def vanishing_classes(
-    grids: Sequence[tuple[int, int, Sequence[int]]], expected: int = 10, min_share: float = 0.05,
-    settle_epochs: int = 2, names: Sequence[str] | None = None,
-) -> Finding | None:  # fmt: skip
+    grids: Sequence[tuple[int, int, Sequence[int]]],
+    expected: int = 10,
+    min_share: float = 0.05,
+    settle_epochs: int = 2,
+    names: Sequence[str] | None = None,
+) -> Finding | None:
     """Mode collapse read from the class counts of successive sample grids, as (step, epoch, counts).
 
     Grids from the first ``settle_epochs`` epochs are blobs the classifier reads arbitrarily,
@@ -86,8 +89,11 @@ def vanishing_classes(
     step, latest = settled[-1]
     present = [c for c, count in enumerate(latest) if count > 0]
     earlier = [[n / max(sum(counts), 1) for n in counts] for _, counts in settled[:-1]]
-    seen = {c for c in range(len(latest))
-            if earlier and sum(shares[c] for shares in earlier) / len(earlier) >= min_share}  # fmt: skip
+    seen = {
+        c
+        for c in range(len(latest))
+        if earlier and sum(shares[c] for shares in earlier) / len(earlier) >= min_share
+    }
     vanished = sorted(seen - set(present))
     advice = "Try one-sided label smoothing, a lower learning rate for D, or wgan-gp."
     if vanished:

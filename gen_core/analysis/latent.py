@@ -52,8 +52,11 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float) -> torch.Te
     elif sin < PARALLEL_EPS:
         mid = _orthogonal(a) * (a.norm() + b.norm()) / 2
         first = t.flatten() < 0.5
-        out = torch.where(first[:, None], slerp(a, mid, (2 * t).flatten().clamp(0, 1)),
-                          slerp(mid, b, (2 * t - 1).flatten().clamp(0, 1)))  # fmt: skip
+        out = torch.where(
+            first[:, None],
+            slerp(a, mid, (2 * t).flatten().clamp(0, 1)),
+            slerp(mid, b, (2 * t - 1).flatten().clamp(0, 1)),
+        )
     else:
         out = torch.sin((1 - t) * omega) / sin * a + torch.sin(t * omega) / sin * b
     return out[0] if scalar else out
@@ -110,8 +113,13 @@ def decode(model: GenerativeModel, z: torch.Tensor, batch_size: int = 512) -> to
 
 
 @torch.inference_mode()
-def encode(model: VAE, images: torch.Tensor, sample: bool = False, generator: torch.Generator | None = None,
-           batch_size: int = 512) -> torch.Tensor:  # fmt: skip
+def encode(
+    model: VAE,
+    images: torch.Tensor,
+    sample: bool = False,
+    generator: torch.Generator | None = None,
+    batch_size: int = 512,
+) -> torch.Tensor:
     """Latents of images (uint8 or float in [0, 1]): the posterior mean, or a sample from q(z|x)."""
     if not isinstance(model, VAE):
         raise TypeError("only a VAE has an encoder; GAN latents come from seeds")
@@ -170,6 +178,11 @@ def _fit(latents: np.ndarray, method: Projection, params: dict[str, Any]) -> np.
         return PCA(n_components=2).fit_transform(latents).astype(np.float32)
     import umap  # imported here: numba makes it slow to import
 
-    reducer = umap.UMAP(n_components=2, n_neighbors=int(params.get("n_neighbors", 15)),
-                        min_dist=float(params.get("min_dist", 0.1)), random_state=int(params.get("seed", 0)), n_jobs=1)  # fmt: skip
+    reducer = umap.UMAP(
+        n_components=2,
+        n_neighbors=int(params.get("n_neighbors", 15)),
+        min_dist=float(params.get("min_dist", 0.1)),
+        random_state=int(params.get("seed", 0)),
+        n_jobs=1,
+    )
     return reducer.fit_transform(latents).astype(np.float32)

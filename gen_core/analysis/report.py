@@ -64,12 +64,18 @@ def sample_quality(
     _, test_feats = predict(classifier, subset(test.images, n, seed))
     hist = class_histogram(probs)
     report = Report(histogram=hist.tolist())
-    report.add("classifier FID", frechet_distance(feats, test_feats),
-               f"{n} samples vs {min(n, len(test))} test images; 0 = same feature statistics")  # fmt: skip
+    report.add(
+        "classifier FID",
+        frechet_distance(feats, test_feats),
+        f"{n} samples vs {min(n, len(test))} test images; 0 = same feature statistics",
+    )
     report.add("class entropy (nats)", entropy(hist), "ln 10 = 2.303: every class equally often")
     report.add("classifier score", classifier_score(probs), "Inception-Score analogue: 10 at best")
-    report.add("confident samples", float((probs.max(1).values > CONFIDENT).float().mean()),
-               f"share the classifier puts in one class with > {CONFIDENT:.0%}")  # fmt: skip
+    report.add(
+        "confident samples",
+        float((probs.max(1).values > CONFIDENT).float().mean()),
+        f"share the classifier puts in one class with > {CONFIDENT:.0%}",
+    )
     return report
 
 
@@ -102,10 +108,16 @@ def model_report(
         if isinstance(model, VAE):
             progress(0.3, f"test likelihood: {k} importance samples per image")
             lik = vae_likelihood(model, test.images, k=k, seed=seed)
-            report.add("test negative ELBO (nats)", lik["neg_elbo"],
-                       f"per image, {len(test)} test images; lower is better")  # fmt: skip
-            report.add("test -log p(x), IW (nats)", lik["neg_log_px_iw"],
-                       f"importance-weighted, k = {k}; never above the negative ELBO")  # fmt: skip
+            report.add(
+                "test negative ELBO (nats)",
+                lik["neg_elbo"],
+                f"per image, {len(test)} test images; lower is better",
+            )
+            report.add(
+                "test -log p(x), IW (nats)",
+                lik["neg_log_px_iw"],
+                f"importance-weighted, k = {k}; never above the negative ELBO",
+            )
     progress(1.0, "done")
     return report
 

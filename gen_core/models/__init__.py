@@ -13,15 +13,26 @@ from gen_core.models.base import (
     ModelConfig,
     VAEOutput,
     reparameterize,
-)  # fmt: skip
+)
 from gen_core.models.dcgan import DCGAN, DCGANConfig
 from gen_core.models.fcgan import FCGAN, FCGANConfig
 from gen_core.models.vae import MLPVAE, ConvVAE, ConvVAEConfig, MLPVAEConfig
 
 __all__ = [
-    "GAN", "VAE", "GenerativeModel", "VAEOutput", "reparameterize", "MODELS",
-    "build_model", "Family", "ModelConfig", "FCGANConfig", "DCGANConfig", "MLPVAEConfig", "ConvVAEConfig",
-]  # fmt: skip
+    "GAN",
+    "VAE",
+    "GenerativeModel",
+    "VAEOutput",
+    "reparameterize",
+    "MODELS",
+    "build_model",
+    "Family",
+    "ModelConfig",
+    "FCGANConfig",
+    "DCGANConfig",
+    "MLPVAEConfig",
+    "ConvVAEConfig",
+]
 
 MODELS: dict[str, tuple[type[Any], type[GenerativeModel[Any]]]] = {
     "fcgan": (FCGANConfig, FCGAN),

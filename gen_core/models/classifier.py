@@ -36,10 +36,17 @@ class Classifier(nn.Module):
         self.config = config
         c = config.channels
         self.body = nn.Sequential(
-            nn.Conv2d(1, c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # c x 14 x 14
-            nn.Conv2d(c, 2 * c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 2c x 7 x 7
-            nn.Flatten(), nn.Dropout(0.25), nn.Linear(2 * c * 49, config.features), nn.ReLU(),
-        )  # fmt: skip
+            nn.Conv2d(1, c, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # c x 14 x 14
+            nn.Conv2d(c, 2 * c, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # 2c x 7 x 7
+            nn.Flatten(),
+            nn.Dropout(0.25),
+            nn.Linear(2 * c * 49, config.features),
+            nn.ReLU(),
+        )
         self.head = nn.Sequential(nn.Dropout(0.25), nn.Linear(config.features, config.classes))
 
     def features(self, x: torch.Tensor) -> torch.Tensor:

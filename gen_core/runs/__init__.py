@@ -8,4 +8,4 @@ from gen_core.runs.request import RunRequest
 __all__ = [
     "EventFile", "RunFeed", "RunLog", "RunStart", "read_events", "STOP_FILE", "RunStatus",
     "run_title", "RunManager", "RunRequest",
-]  # fmt: skip
+]

@@ -144,7 +144,7 @@ class RunStart:
             parameters=int(event.get("parameters", 0)), log_every=int(event.get("log_every", 0)),
             sample_every=int(event.get("sample_every", 0)),
             notes=tuple(map(str, event.get("notes") or ())),
-        )  # fmt: skip
+        )
 
 
 class RunFeed:

@@ -88,7 +88,7 @@ def read_status(folder: Path, feed: RunFeed, process_known: bool = False) -> Run
         step=int(progress.get("step", start.step if start else 0)),
         total_steps=int(progress.get("total_steps", start.total_steps if start else 0)),
         checkpoint=Path(feed.checkpoints[-1]["path"]) if feed.checkpoints else None,
-    )  # fmt: skip
+    )
     if feed.end:
         run.status, run.reason = feed.end["type"], str(feed.end.get("reason", ""))
         return run
@@ -109,7 +109,7 @@ def stop(folder: Path, queued: bool) -> None:
     if queued:
         with EventFile(folder) as events:
             events.write({"type": "stopped", "step": 0, "time": round(time.time(), 3),
-                          "reason": "stopped before it started"})  # fmt: skip
+                          "reason": "stopped before it started"})
 
 
 def record_exit(folder: Path, code: int) -> None:

@@ -80,7 +80,7 @@ class RunManager:
         args = [*launcher, "train", "--out", str(run.path), *run.request.args()]
         log = (run.path / run_folder.OUTPUT).open("wb")
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, cwd=Path.cwd(), env=env)  # fmt: skip
+                                start_new_session=True, cwd=Path.cwd(), env=env)
         log.close()
         self._procs[run.id] = proc
         (run.path / run_folder.PID).write_text(str(proc.pid))

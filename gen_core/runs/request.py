@@ -42,7 +42,7 @@ class RunRequest:
     def build(
         cls, model: str, settings: Mapping[str, Any] | None = None, *,
         base: CheckpointInfo | None = None, **extra: Any,
-    ) -> RunRequest:  # fmt: skip
+    ) -> RunRequest:
         """A request from settings by field name (a form, a preset, the command line) over the
         model's defaults, or over a checkpoint's own settings when ``base`` is given; a name that
         is no setting of this model is refused. ``extra``: processes, resume, title."""
@@ -56,7 +56,7 @@ class RunRequest:
         if unknown:
             raise ValueError(f"a {model} run has no setting {', '.join(unknown)}")
         return cls(model, build(config_cls, given, base.config if base else None),
-                   build(train_cls, given, base.train if base else None), **extra)  # fmt: skip
+                   build(train_cls, given, base.train if base else None), **extra)
 
     @classmethod
     def resuming(
@@ -105,4 +105,4 @@ class RunRequest:
         train_cls = config_for(model_cls.family)
         return cls(values["model"], from_dict(config_cls, values["config"]),
                    from_dict(train_cls, values["train"]), int(values.get("processes", 1)),
-                   resume, title)  # fmt: skip
+                   resume, title)

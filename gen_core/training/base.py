@@ -190,8 +190,11 @@ class Trainer:
         self.emit(Event("samples", self.step, {"epoch": self.stream.epoch}, images=images))
 
     def _fail(self, reason: str) -> str:
-        kept = (f"the last good checkpoint (step {self.last_checkpoint_step}) is kept"
-                if self.last_checkpoint_step is not None else "no checkpoint was written")  # fmt: skip
+        kept = (
+            f"the last good checkpoint (step {self.last_checkpoint_step}) is kept"
+            if self.last_checkpoint_step is not None
+            else "no checkpoint was written"
+        )
         self.emit(
             Event("failed", self.step, {"reason": f"{reason}; {kept}. Try a lower learning rate."})
         )
@@ -225,10 +228,17 @@ class Trainer:
             tensors.update(state.tensors)
             optimizers[name] = state.meta
         stem = ckpt.save_checkpoint(
-            self.checkpoint_path, self.model, step=self.step, epoch=self.stream.epoch,
-            dataset=self.dataset_info, train=dataclasses.asdict(self.config), history=self.history,
-            training_state=ckpt.TrainingState(tensors, {"optimizers": optimizers, "batches_seen": self.stream.batches_seen}),
-        )  # fmt: skip
+            self.checkpoint_path,
+            self.model,
+            step=self.step,
+            epoch=self.stream.epoch,
+            dataset=self.dataset_info,
+            train=dataclasses.asdict(self.config),
+            history=self.history,
+            training_state=ckpt.TrainingState(
+                tensors, {"optimizers": optimizers, "batches_seen": self.stream.batches_seen}
+            ),
+        )
         self.last_checkpoint_step = self.step
         self.emit(Event("checkpoint", self.step, {"path": str(stem), "epoch": self.stream.epoch}))
         return stem

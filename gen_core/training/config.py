@@ -44,8 +44,10 @@ class TrainConfig:
         _require(self.epochs >= 0 and self.steps >= 0, "epochs and steps cannot be negative")
         _require(self.epochs > 0 or self.steps > 0, "give epochs or steps above 0")
         class_list(self.classes)  # a classes setting that does not parse is refused here
-        _require(0 <= self.augment_shift <= 4,
-                 "augment_shift is 0 to 4 pixels: a digit's margin in 28x28 is 4 pixels")  # fmt: skip
+        _require(
+            0 <= self.augment_shift <= 4,
+            "augment_shift is 0 to 4 pixels: a digit's margin in 28x28 is 4 pixels",
+        )
 
 
 @dataclass
@@ -64,8 +66,10 @@ class GANTrainConfig(TrainConfig):
         check_loss(self.loss)
         _require(self.lr_g > 0 and self.lr_d > 0, "learning rates must be above 0")
         _require(0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "Adam betas are in [0, 1)")
-        _require(0 <= self.label_smoothing < 0.5,
-                 "label_smoothing is the amount taken off the real target: use 0 to 0.5")  # fmt: skip
+        _require(
+            0 <= self.label_smoothing < 0.5,
+            "label_smoothing is the amount taken off the real target: use 0 to 0.5",
+        )
         _require(self.d_steps >= 1, "d_steps must be at least 1")
         _require(self.gp_weight >= 0, "gp_weight cannot be negative")
 

@@ -15,7 +15,7 @@ import torch
 
 EventType = Literal[
     "start", "step", "epoch", "samples", "checkpoint", "stopped", "finished", "failed"
-]  # fmt: skip
+]
 TERMINAL: frozenset[str] = frozenset({"stopped", "finished", "failed"})  # every run ends on one
 
 

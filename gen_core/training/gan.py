@@ -21,8 +21,10 @@ class GANTrainer(Trainer):
         self, model: GAN, images: torch.Tensor, config: GANTrainConfig, **kwargs: Any
     ) -> None:
         if config.loss == "wgan-gp" and getattr(model.config, "d_batch_norm", False):
-            raise ValueError("wgan-gp penalises each sample's gradient, which batch norm in D mixes: "
-                             "turn D's batch norm off (d_batch_norm=false)")  # fmt: skip
+            raise ValueError(
+                "wgan-gp penalises each sample's gradient, which batch norm in D mixes: "
+                "turn D's batch norm off (d_batch_norm=false)"
+            )
         super().__init__(model, images, config, **kwargs)
         self.images_per_step = config.batch_size * config.d_steps
         # Under DDP each network goes through its wrapper once per update (the forward whose

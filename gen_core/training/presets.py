@@ -13,8 +13,13 @@ from gen_core.models import MODELS
 # Gulrajani et al. 2017: five critic steps per generator step, Adam at 1e-4 with betas 0 and
 # 0.9, and no batch norm in the critic (the penalty is per sample, batch norm mixes samples).
 WGAN_GP: dict[str, Any] = {
-    "loss": "wgan-gp", "d_steps": 5, "lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.0, "beta2": 0.9,
-}  # fmt: skip
+    "loss": "wgan-gp",
+    "d_steps": 5,
+    "lr_g": 1e-4,
+    "lr_d": 1e-4,
+    "beta1": 0.0,
+    "beta2": 0.9,
+}
 
 # The one-vs-rest detector of BENCHMARKS.md: a conv VAE with a weak KL term, trained on one
 # digit's images shifted by up to 2 pixels (400 images overfit without it), scored by

@@ -20,8 +20,13 @@ def test_home_names_the_data_and_its_links_open_every_page(page: Page, app_url: 
     expect(page.get_by_role("heading", name="Latent space")).to_be_visible()
     expect(page.get_by_text("test digits of mnist-5k encoded")).to_be_visible()
 
-    for name, heading in (("Interpolate", "Interpolate"), ("Anomaly", "Anomaly check"),
-                          ("Model report", "Model report"), ("Train", "Train"), ("Home", None)):  # fmt: skip
+    for name, heading in (
+        ("Interpolate", "Interpolate"),
+        ("Anomaly", "Anomaly check"),
+        ("Model report", "Model report"),
+        ("Train", "Train"),
+        ("Home", None),
+    ):
         page.get_by_test_id("stSidebar").get_by_role("link", name=name).click()
         title = heading or "Generative-model explorer"
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()

@@ -25,7 +25,7 @@ from gen_core.device import eval_mode
 from gen_core.models import VAE, GenerativeModel
 from gen_core.models.classifier import Classifier, predict
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]
 CONFIDENT = 0.9  # a sample "reads as a class" when the classifier gives one class this much
 # The shipped classifier (a checkpoint stem in checkpoints/) that measures samples of each kind
 # of data: one per set of classes, so the two digit sets share one.
@@ -128,7 +128,13 @@ def measures(classifier: Checkpoint, dataset: str) -> bool:
 
 
 def checkpoint_report(
-    checkpoint: Checkpoint, classifier: Checkpoint | None, **kwargs: object
+    checkpoint: Checkpoint,
+    classifier: Checkpoint | None,
+    *,
+    n: int = 1000,
+    k: int = 100,
+    seed: int = 0,
+    progress: Progress = lambda fraction, text: None,
 ) -> Report:
     """:func:`model_report` on the test images of the data the checkpoint was trained on; the
     sample figures only with a classifier of that data's classes."""
@@ -136,6 +142,7 @@ def checkpoint_report(
     name = info.dataset.name
     test = only_classes(load_dataset(name).test, info.classes)
     usable = classifier.model if classifier and measures(classifier, name) else None
-    report = model_report(checkpoint.model, test, usable, **kwargs)  # type: ignore[arg-type]
+    usable = usable if isinstance(usable, Classifier) else None
+    report = model_report(checkpoint.model, test, usable, n=n, k=k, seed=seed, progress=progress)
     report.notes.append(f"measured on {len(test)} {name} test images")
     return report

@@ -1,4 +1,5 @@
 from gen_core.analysis.diagnostics import check, discriminator_winning, diverging, vanishing_classes
+from gen_core.data import FASHION_CLASSES
 
 
 def steps(**series):
@@ -75,18 +76,7 @@ def test_a_run_stuck_on_few_classes_is_flagged_after_three_grids():
 
 
 def test_named_classes_are_called_by_name():
-    names = [
-        "T-shirt/top",
-        "Trouser",
-        "Pullover",
-        "Dress",
-        "Coat",
-        "Sandal",
-        "Shirt",
-        "Sneaker",
-        "Bag",
-        "Ankle boot",
-    ]
+    names = list(FASHION_CLASSES)
     finding = vanishing_classes(grids((200, counts(*range(10))), (400, counts(1, 8))), names=names)
     assert finding.message.startswith("Mode collapse: classes T-shirt/top, Pullover, Dress, Coat")
     one = vanishing_classes(grids((200, counts(1, 8)), (400, counts(1))), names=names)

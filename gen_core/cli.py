@@ -18,16 +18,18 @@ import torch
 
 from gen_core import checkpoints as ckpt
 from gen_core.analysis.report import checkpoint_report, classifier_path
-from gen_core.data import DATASETS, DatasetUnavailable, load_dataset, only_classes
+from gen_core.data import DATASETS, DatasetUnavailable, Split, load_dataset, only_classes
 from gen_core.device import resolve_device, seed_everything
 from gen_core.distributed import close, init_from_env, local_device
 from gen_core.images import save_grid
 from gen_core.models import MODELS, GenerativeModel, build_model
 from gen_core.models.classifier import accuracy
 from gen_core.options import add_options, to_args
+from gen_core.preprocess import framing_for
+from gen_core.render import as_uploads
 from gen_core.runs import STOP_FILE, RunFeed, RunLog, RunRequest
 from gen_core.training import config_for, make_trainer
-from gen_core.training.classifier import train_classifier
+from gen_core.training.classifier import train_classifier, upload_training_set
 from gen_core.training.events import Event
 from gen_core.training.remedies import remedy_runs
 
@@ -69,6 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     classifier.add_argument("--dataset", default="mnist-5k", choices=DATASETS, help="training data")
     classifier.add_argument("--epochs", type=int, default=20, help="passes over the training split")
     classifier.add_argument("--seed", type=int, default=0, help="seeds weights and data order")
+    classifier.add_argument(
+        "--uploads",
+        type=int,
+        default=0,
+        metavar="N",
+        help="train on N renderings of each image as an upload, and on as many synthetic "
+        "non-digits pushed towards no class: the upload classifier of the Anomaly page",
+    )
     reporter = commands.add_parser(
         "report", help="measure a checkpoint: classifier FID, class coverage, VAE likelihood"
     )
@@ -309,18 +319,24 @@ def export_command(args: argparse.Namespace) -> int:
 
 def classifier_command(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.dataset)
-    model = train_classifier(dataset.train, epochs=args.epochs, seed=args.seed)
-    acc = accuracy(model, dataset.test)
-    train = {
+    train, test, outliers = dataset.train, dataset.test, None
+    if args.uploads:
+        framing = framing_for(dataset.info.name)
+        train, outliers = upload_training_set(train, args.uploads, framing, args.seed)
+        rendered, kept = as_uploads(list(test.images), framing, args.seed + 7)
+        test = Split((rendered * 255).round().to(torch.uint8), test.labels[kept])
+    model = train_classifier(train, epochs=args.epochs, seed=args.seed, outliers=outliers)
+    acc = accuracy(model, test)
+    train_record = {
         "dataset": dataset.info.name,
         "epochs": args.epochs,
         "seed": args.seed,
+        "uploads": args.uploads,
         "test_accuracy": acc,
     }
-    stem = ckpt.save_checkpoint(args.out, model, dataset=dataset.info, train=train)
-    print(
-        f"test accuracy {acc:.4f} on {len(dataset.test):,} {dataset.info.name} test images; wrote {stem}"
-    )
+    stem = ckpt.save_checkpoint(args.out, model, dataset=dataset.info, train=train_record)
+    what = "test uploads" if args.uploads else "test images"
+    print(f"test accuracy {acc:.4f} on {len(test):,} {dataset.info.name} {what}; wrote {stem}")
     return 0
 
 

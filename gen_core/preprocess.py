@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = ("PNG", "JPEG")
 MAX_BYTES = 10_000_000
@@ -24,6 +24,7 @@ MAX_PIXELS = 40_000_000  # a 12-megapixel phone photo passes; a decompression bo
 WORK_SIDE = 512  # big photos are shrunk to this before any pixel work
 MIN_SIDE = 8
 MIN_INK_FRACTION = 0.001
+MAX_GRAIN = 12.0  # grey levels of sensor noise taken off before finding the ink
 
 
 @dataclass(frozen=True)
@@ -130,22 +131,29 @@ def prepare(data: bytes | Image.Image, name: str = "upload", framing: Framing = 
         )
     work = original.copy()
     work.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.LANCZOS)
-    gray = to_gray(work)
-    array = np.asarray(gray, dtype=np.float64)
-    border = np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])
-    inverted = bool(
-        np.median(border) > 127
-    )  # light paper, dark ink: flip to MNIST's white on black
+    array = np.asarray(to_gray(work), dtype=np.float64)
+    inverted = bool(np.median(_border(array)) > 127)  # light paper, dark ink: flip to MNIST's
     if inverted:
         array = 255 - array
-    background = np.median(np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]]))
-    ink = np.clip(array - background, 0, None)
+    gray = Image.fromarray(array.astype(np.uint8))  # as the caption says: inverted when it was
+    border = _border(array)
+    background = np.median(border)
+    # The paper's noise, robustly; capped, for an object that touches the border is no noise.
+    grain = min(1.4826 * np.median(np.abs(border - background)), MAX_GRAIN)
+    ink = np.clip(array - background - 3 * grain, 0, None)
     if ink.max() < 30 or (ink > 0.3 * ink.max()).mean() < MIN_INK_FRACTION:
         raise ImageRejected(
             f"{name} has no ink: it is blank (all one shade) or too faint to hold a digit."
         )
     ink = ink / ink.max() * 255
-    rows, cols = np.nonzero(ink > 0.2 * 255)
+    # The box around the ink, from a median-filtered mask: lone specks of noise or JPEG ringing
+    # far from the digit would otherwise stretch it and shrink the digit in the frame.
+    mask = Image.fromarray(((ink > 0.2 * 255) * 255).astype(np.uint8)).filter(
+        ImageFilter.MedianFilter(3)
+    )
+    rows, cols = np.nonzero(np.asarray(mask))
+    if not len(rows):
+        rows, cols = np.nonzero(ink > 0.2 * 255)
     crop = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
     cropped = Image.fromarray(crop.astype(np.uint8))
     scale = framing.fit / max(crop.shape)
@@ -157,6 +165,11 @@ def prepare(data: bytes | Image.Image, name: str = "upload", framing: Framing = 
     return Stages(
         original, gray, inverted, cropped, fitted, Image.fromarray(centred.astype(np.uint8)), tensor
     )
+
+
+def _border(array: np.ndarray) -> np.ndarray:
+    """The outermost pixels of an image: its paper, in a scan or a photo of a digit."""
+    return np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])
 
 
 def _centre_by_box(item: np.ndarray) -> np.ndarray:

@@ -6,16 +6,22 @@ import torch
 from PIL import Image
 
 from gen_core.analysis.anomaly import (
+    DEFAULT_FPR,
     Detector,
+    doubt,
     evaluate,
     fit_reference,
     neighbour_distance,
+    normal_uploads,
     percentiles,
     score,
     threshold,
 )
 from gen_core.checkpoints import load_checkpoint
 from gen_core.preprocess import FASHION, MNIST, ImageRejected, framing_for, open_image, prepare
+from gen_core.render import as_uploads
+from gen_core.training.classifier import train_classifier
+from gen_core.training.outliers import outliers
 
 from .helpers import ROOT, png
 
@@ -189,7 +195,7 @@ def test_squared_error_plus_neighbours_is_z_scored_on_normal_training_digits(vae
     combined = evaluate(normal, scored.scores.numpy()[~is_three]).auroc
     alone = evaluate(sq.scores.numpy()[is_three], sq.scores.numpy()[~is_three]).auroc
     assert combined > alone  # where a digit lands in latent space tells 3s from the rest
-    with pytest.raises(ValueError, match="normal training images"):
+    with pytest.raises(ValueError, match="needs the normal images it compares with"):
         score(vae, test.images[:2], "sq-error+knn")
 
 
@@ -209,7 +215,10 @@ def test_a_photo_of_a_fashion_item_is_framed_as_fashion_mnist_framed_its_items(f
 def test_a_detector_judges_a_batch_against_a_threshold_fitted_on_normal_scores(vae, mnist5k):
     model = vae
     normal, digits = mnist5k.test.images[:500], mnist5k.test.images[500:510]
-    detector = Detector.fit(model, "recon", normal)
+    assert Detector.fit(model, "recon", normal).false_alarm_rate == pytest.approx(
+        DEFAULT_FPR, abs=0.003
+    )
+    detector = Detector.fit(model, "recon", normal, percentile=99)
     assert detector.threshold == pytest.approx(threshold(detector.normal_scores, percentile=99))
     noise = torch.randint(0, 256, (2, 1, 28, 28), dtype=torch.uint8)
     judged = detector.judge(torch.cat([digits, noise]))
@@ -219,3 +228,28 @@ def test_a_detector_judges_a_batch_against_a_threshold_fitted_on_normal_scores(v
     assert strict.threshold < detector.threshold and strict.judge(digits).anomalous.any()
     with pytest.raises(ValueError, match="needs the normal training images"):
         Detector.fit(model, "sq-error+knn", normal)
+
+
+def test_outlier_exposure_teaches_a_none_of_them_class(mnist5k):
+    shapes, _ = as_uploads(outliers(300, seed=2), MNIST)
+    model = train_classifier(
+        mnist5k.train.sample(600, seed=1), epochs=4, outliers=(shapes * 255).round().byte()
+    )
+    assert model.config.reject and model.head[-1].out_features == 11  # ten digits and "none"
+    unseen, _ = as_uploads(outliers(50, seed=9), MNIST)
+    digits = mnist5k.test.sample(100, seed=3).images
+    assert doubt(model, unseen).median() > doubt(model, digits).median() + 2  # log-odds apart
+
+
+def test_the_combined_score_flags_clothes_uploads_and_passes_digit_uploads(vae, mnist5k, fashion):
+    classifier = load_checkpoint(ROOT / "checkpoints" / "classifier-uploads").model
+    normal = normal_uploads(mnist5k.test.sample(400, seed=4).images, MNIST)
+    detector = Detector.fit(vae, "recon+classifier", normal.calibration, classifier=classifier)
+    assert detector.false_alarm_rate == pytest.approx(DEFAULT_FPR, abs=0.01)
+    assert detector.judge(normal.evaluation).anomalous.mean() < 2 * DEFAULT_FPR + 0.02
+    clothes, _ = as_uploads(list(fashion.test.sample(100, seed=5).images), MNIST, seed=6)
+    assert detector.judge(clothes).anomalous.mean() > 0.95
+    recon_only = Detector.fit(vae, "recon", normal.calibration)  # framed as digits, clothes pass
+    assert recon_only.judge(clothes).anomalous.mean() < 0.8
+    with pytest.raises(ValueError, match="upload classifier"):
+        Detector.fit(vae, "recon+classifier", normal.calibration)

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from gen_core.analysis.anomaly import UPLOAD_CLASSIFIERS
 from gen_core.analysis.report import CLASSIFIERS, classifier_path
 from gen_core.checkpoints import list_checkpoints, load_checkpoint
 from gen_core.data import DATASETS, kind_of
@@ -16,10 +17,13 @@ SHIPPED = ROOT / "checkpoints"
 def test_every_model_is_shipped_small_and_without_optimizer_state():
     infos = {i.name: i for i in list_checkpoints(SHIPPED)}
     classifiers = set(CLASSIFIERS.values())  # one per kind of data
-    assert set(infos) == {"fcgan", "dcgan", "vae", "conv-vae", *classifiers}
+    uploads = set(UPLOAD_CLASSIFIERS.values())  # the Anomaly page's, for kinds that have one
+    assert set(infos) == {"fcgan", "dcgan", "vae", "conv-vae", *classifiers, *uploads}
     for name, info in infos.items():
         assert info.size_bytes() < 6_000_000 and not info.has_training_state
-        if name in classifiers:
+        if name in uploads:
+            assert info.model == "classifier" and info.config["reject"] and info.train["uploads"]
+        elif name in classifiers:
             assert CLASSIFIERS[info.dataset.kind.name] == name and info.model == "classifier"
         else:
             assert info.dataset.name == "mnist-5k" and info.history

@@ -22,7 +22,8 @@ from gen_core.models.base import Family
 class ClassifierConfig:
     channels: int = 32  # feature maps of the first conv layer; the second has twice as many
     features: int = 128  # width of the penultimate layer: the features FID is computed on
-    classes: int = 10
+    classes: int = 10  # the dataset's classes
+    reject: bool = False  # one class more, "none of them", learned from outliers (uploads)
 
 
 class Classifier(nn.Module):
@@ -47,7 +48,8 @@ class Classifier(nn.Module):
             nn.Linear(2 * c * 49, config.features),
             nn.ReLU(),
         )
-        self.head = nn.Sequential(nn.Dropout(0.25), nn.Linear(config.features, config.classes))
+        outputs = config.classes + int(config.reject)
+        self.head = nn.Sequential(nn.Dropout(0.25), nn.Linear(config.features, outputs))
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x)

@@ -13,10 +13,13 @@ from ui import formulas
 from ui.checkpoints import pick_model, version
 from ui.common import csv_text, page
 from ui.latents import (
+    Placed,
     ShownSet,
     click_grid,
     encoded_test_set,
     latent_map,
+    mark,
+    place_drawing,
     projection,
     selected_point,
     shown_for,
@@ -59,6 +62,23 @@ def inspect(model: VAE[Any], data: ShownSet, latents: np.ndarray, picked: dict |
         st.caption(formulas.KL_NOTE)
 
 
+def drawn_here(placed: Placed, data: ShownSet, projected: np.ndarray | None) -> None:
+    """The drawing as the model sees it, beside its nearest test images; above 2-D it is marked
+    where its nearest test image lies (UMAP gives a new point no exact place of its own)."""
+    where = "at its code" if projected is None else f"where its nearest test {data.noun} lies"
+    st.caption(
+        f"Your drawing is the star on the map, {where}; its {len(placed.nearest)} nearest "
+        f"test {data.noun}s in latent space:"
+    )
+    st.image(
+        [to_pil(placed.image, scale=3)]
+        + [to_pil(data.images[i] / 255, scale=3) for i in placed.nearest],
+        caption=["your drawing"]
+        + [f"#{i}: {data.describe(data.labels[i])}" for i in placed.nearest],
+        output_format="PNG",
+    )
+
+
 def manifold(model: VAE[Any]) -> None:
     st.subheader("Decoded manifold")
     n = st.slider("Grid size", 5, 30, 20, key="ls_grid")
@@ -93,12 +113,13 @@ def main() -> None:
     if shown is None:
         return
     coords, title = shown
-    event = st.plotly_chart(
-        latent_map(coords, data, title, click_grid(latents) if flat else None),
-        on_select="rerun",
-        selection_mode="points",
-        key="ls_map",
-    )
+    with st.expander(f"Draw a {data.noun} and find it on the map"):
+        placed = place_drawing(model, data, latents)
+    figure = latent_map(coords, data, title, click_grid(latents) if flat else None)
+    if placed is not None:
+        drawn_here(placed, data, coords if not flat else None)
+        mark(figure, placed.code if flat else coords[placed.nearest[0]], "your drawing")
+    event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key="ls_map")
     rows = [
         {"index": i, "label": int(data.labels[i]), "x": round(float(x), 5), "y": round(float(y), 5)}
         for i, (x, y) in enumerate(coords)

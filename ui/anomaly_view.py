@@ -6,79 +6,20 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 
-from gen_core.analysis.anomaly import SCORES, Detector, Judged, ScoreKind
-from gen_core.checkpoints import CheckpointInfo, read_info
-from gen_core.data import DatasetUnavailable, load_dataset, only_classes
+from gen_core.analysis.anomaly import SCORES, Detector, Judged
+from gen_core.data import DatasetUnavailable, load_dataset
 from gen_core.images import heatmap, to_pil
-from gen_core.models import VAE
 from gen_core.preprocess import ImageRejected, Stages, framing_for, prepare
 from gen_core.runs import RunRequest
 from gen_core.training.presets import ONE_VS_REST, ONE_VS_REST_MODEL
-from ui.checkpoints import cached_model, version
 from ui.common import csv_text, run_manager
+from ui.drawing import drawing
 from ui.latents import ShownSet, shown_set
 
 MAX_FILES = 20
-THUMB = 84  # pixels of each stage's picture
-
-
-def normal_mask(info: CheckpointInfo, data: ShownSet) -> np.ndarray:
-    """Which shown test images are normal: those of the classes the VAE was trained on."""
-    return np.isin(data.labels, info.classes) if info.classes else np.ones(len(data.labels), bool)
-
-
-@st.cache_resource(show_spinner="Scoring the normal test images…", max_entries=16)
-def _detector(path: str, modified: float, kind: ScoreKind, dataset: str) -> Detector:
-    info, model = read_info(path), cached_model(path, modified)
-    assert isinstance(model, VAE)
-    data = shown_set(dataset)
-    training = None
-    if kind == "sq-error+knn":  # compares with the checkpoint's own training images
-        training = only_classes(load_dataset(info.dataset.name).train, info.classes).images
-    return Detector.fit(model, kind, data.images[normal_mask(info, data)], training=training)
-
-
-def detector_for(info: CheckpointInfo, kind: ScoreKind, data: ShownSet) -> Detector:
-    """The checkpoint's detector for ``kind``, fitted on its normal test images (cached); the
-    page stops with a message when the data it needs is not here."""
-    try:
-        return _detector(str(info.path), version(info.path), kind, data.name)
-    except DatasetUnavailable as err:
-        st.error(
-            f"This score compares with the checkpoint's training images, which are not here: {err}"
-        )
-        st.stop()
-
-
-@st.cache_data(show_spinner="Scoring the test images…", max_entries=16)
-def _scores(
-    path: str, modified: float, kind: ScoreKind, dataset: str, part: str
-) -> np.ndarray | None:
-    """Scores of the shown test set's other classes (``part`` "others") or of a whole other
-    dataset's test split (``part`` "far"); None when that dataset is not here."""
-    detector = _detector(path, modified, kind, dataset)
-    if part == "others":
-        data = shown_set(dataset)
-        return detector.scores(data.images[~normal_mask(read_info(path), data)])
-    try:
-        return detector.scores(load_dataset(part).test.images)
-    except DatasetUnavailable:
-        return None
-
-
-def other_scores(info: CheckpointInfo, kind: ScoreKind, data: ShownSet) -> np.ndarray:
-    """Scores of the test images of the classes a one-class VAE never saw (empty for the rest)."""
-    if not info.classes:
-        return np.empty(0)
-    found = _scores(str(info.path), version(info.path), kind, data.name, "others")
-    return found if found is not None else np.empty(0)
-
-
-def far_scores(info: CheckpointInfo, kind: ScoreKind, data: ShownSet) -> np.ndarray | None:
-    """Scores of the test split of data of another kind (clothes for digits, and back)."""
-    return _scores(str(info.path), version(info.path), kind, data.name, data.kind.far_off)
+THUMB = 96  # pixels of each stage's picture
 
 
 @st.cache_data(show_spinner=False)
@@ -111,8 +52,8 @@ def examples() -> dict[str, Image.Image]:
 
 
 def read_inputs(data: ShownSet) -> list[tuple[str, Stages]]:
-    """Uploads and picked examples, each prepared as the model's data was; a file that cannot
-    be read gets its message and the others go on."""
+    """Uploads, a drawing and picked examples, each prepared as the model's data was; a file
+    that cannot be read gets its message and the others go on."""
     files = st.file_uploader(
         f"{data.noun.capitalize()} images (PNG or JPEG)",
         type=["png", "jpg", "jpeg"],
@@ -130,6 +71,10 @@ def read_inputs(data: ShownSet) -> list[tuple[str, Stages]]:
         (f.name, f.getvalue()) for f in (files or [])[:MAX_FILES]
     ]
     raw += [(name, builtin[name]) for name in chosen]
+    with st.expander(f"…or draw a {data.noun}", expanded=False):
+        drawn = drawing("a_draw", f"Draw a {data.noun}: it is judged as an upload would be")
+    if drawn is not None:
+        raw.append(("your drawing", drawn))
     prepared = []
     for name, content in raw:
         try:
@@ -149,14 +94,13 @@ def verdict_card(
             f"**{name}** · {verdict} · score {judged.scores[i]:.1f}{detector.unit}, higher "
             f"than {judged.percentiles[i]:.1f}% of normal {data.noun}s"
         )
-        size = (THUMB, THUMB)
         pictures = [
-            stages.original.convert("L").resize(size),
-            stages.gray.resize(size),
-            stages.cropped.resize(size),
-            to_pil(stages.tensor, scale=3),
-            to_pil(judged.recon[i], scale=3),
-            heatmap(judged.error_maps[i], scale=3),
+            thumb(stages.original.convert("L")),
+            thumb(stages.gray),
+            thumb(stages.cropped),
+            thumb(to_pil(stages.tensor, padding=0)),
+            thumb(to_pil(judged.recon[i], padding=0)),
+            thumb(heatmap(judged.error_maps[i])),
         ]
         captions = [
             "upload",
@@ -166,7 +110,15 @@ def verdict_card(
             "reconstruction",
             "error map",
         ]
-        st.image(pictures, caption=captions, output_format="PNG")
+        st.image(pictures, caption=captions, width=THUMB, output_format="PNG")
+
+
+def thumb(image: Image.Image) -> Image.Image:
+    """Every stage at one size, its shape kept (padded, not squashed): small ones enlarged with
+    sharp pixels, photos shrunk smoothly."""
+    small = max(image.size) < THUMB
+    method = Image.Resampling.NEAREST if small else Image.Resampling.LANCZOS
+    return ImageOps.pad(image, (THUMB, THUMB), method, color=0)
 
 
 def stack(prepared: list[tuple[str, Stages]]) -> torch.Tensor:

@@ -52,16 +52,19 @@ def label(info: CheckpointInfo) -> str:
 
 
 def picker(
-    families: Sequence[str] = ("gan", "vae"), help: str | None = None
+    families: Sequence[str] = ("gan", "vae"), help: str | None = None, prefer: str = ""
 ) -> CheckpointInfo | None:
-    """A sidebar select box of checkpoints; the choice follows the user across pages."""
+    """A sidebar select box of checkpoints; the choice follows the user across pages. A page
+    that has a best checkpoint for its task opens on it (``prefer``, a shipped one's name)
+    unless the user picked one of these families already."""
     infos = available(families)
     if not infos:
         st.sidebar.warning("No checkpoint of this kind yet: train one on the Train page.")
         return None
     paths = [str(i.path) for i in infos]
     current = st.session_state.get(SELECTED)
-    index = paths.index(current) if current in paths else 0
+    preferred = [i for i, info in enumerate(infos) if info.path == SHIPPED / prefer]
+    index = paths.index(current) if current in paths else (preferred or [0])[0]
     choice = st.sidebar.selectbox(
         "Checkpoint",
         paths,
@@ -130,10 +133,10 @@ def download_button(info: CheckpointInfo, key: str) -> None:
 
 
 def pick_model(
-    families: Sequence[str], help: str | None = None
+    families: Sequence[str], help: str | None = None, prefer: str = ""
 ) -> tuple[CheckpointInfo, GenerativeModel | Classifier]:
     """The sidebar pick and its loaded model; stops the page with a message when there is none."""
-    info = picker(families, help=help)
+    info = picker(families, help=help, prefer=prefer)
     model = load_model(info) if info is not None else None
     if info is None or model is None:
         st.stop()

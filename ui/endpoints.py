@@ -13,9 +13,11 @@ from gen_core.analysis.latent import encode, seeded_latents
 from gen_core.images import to_pil
 from gen_core.models import VAE, GenerativeModel
 from gen_core.preprocess import ImageRejected, framing_for, prepare
+from ui.drawing import drawing
 from ui.latents import ShownSet
 
 MAP_SOURCE = "Click on the map"
+DRAW_SOURCE = "Draw"
 MAP_POINTS = "i_map_points"  # session key of the points clicked so far
 
 
@@ -40,7 +42,7 @@ def sources(model: GenerativeModel[Any], data: ShownSet) -> list[str]:
     is_vae = isinstance(model, VAE)
     return (
         ["Random seeds"]
-        + ([f"Test {data.noun}s", "Upload"] if is_vae else [])
+        + ([f"Test {data.noun}s", "Upload", DRAW_SOURCE] if is_vae else [])
         + ([MAP_SOURCE] if is_vae and model.latent_dim == 2 else [])
     )
 
@@ -67,6 +69,8 @@ def endpoints(model: GenerativeModel[Any], data: ShownSet) -> tuple[str, torch.T
         return source, _uploaded(model, data)
     if source == MAP_SOURCE:
         return source, _clicked()
+    if source == DRAW_SOURCE:
+        return source, _drawn(model, data)
     return source, _test_images(model, data)
 
 
@@ -116,6 +120,24 @@ def _uploaded(model: VAE[Any], data: ShownSet) -> torch.Tensor | None:
         return None
     st.image([to_pil(image, scale=2) for image in images], caption=names, output_format="PNG")
     return encode(model, torch.stack(images))
+
+
+def _drawn(model: VAE[Any], data: ShownSet) -> torch.Tensor | None:
+    """Two drawings, the walk's first and last points, each read as an upload is."""
+    images = []
+    for column, (key, which) in zip(
+        st.columns(2), (("i_draw_a", "first"), ("i_draw_b", "last")), strict=True
+    ):
+        with column:
+            drawn = drawing(key, f"The {which} point: draw a {data.noun}")
+            if drawn is not None:
+                try:
+                    images.append(
+                        prepare(drawn, f"the {which} drawing", framing_for(data.name)).tensor
+                    )
+                except ImageRejected as err:
+                    st.error(str(err))
+    return encode(model, torch.stack(images)) if len(images) == 2 else None
 
 
 def _clicked() -> torch.Tensor | None:

@@ -53,3 +53,17 @@ def explain(family: str) -> None:
                 "Reconstruction falls as digits sharpen; KL rises as the code carries more information. "
                 "Both are in nats per image; the KL, far smaller, is read on the right-hand axis."
             )
+
+
+# Why each task's default anomaly score is the default (the Anomaly page says so under it).
+WHY_SCORE = {
+    "recon+classifier": "The default for digits: framed for upload, a shirt becomes a digit-sized "
+    "blob that the VAE reconstructs about as well as a bold digit, so reconstruction error alone "
+    "misses most clothes once they arrive as files. A classifier trained on uploads and on "
+    "synthetic non-digits adds whether the image is a digit at all; the VAE's error still weighs "
+    "how well-formed it is. It ranks best through the upload road (BENCHMARKS.md); this "
+    "detector's own figures are under Evaluate.",
+    "sq-error+knn": "The default for a VAE of some classes only: where an image lands among the "
+    "training codes tells its classes from the rest best (BENCHMARKS.md, one-vs-rest).",
+    "recon": "The default where no upload classifier exists for this kind of image.",
+}

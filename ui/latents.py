@@ -4,6 +4,7 @@ and Anomaly pages."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import plotly.colors
@@ -15,8 +16,10 @@ from gen_core.analysis.latent import PROJECTIONS, Projection, encode, project
 from gen_core.checkpoints import CheckpointInfo
 from gen_core.data import DIGITS, Kind, kind_of, load_dataset, mnist_on_disk
 from gen_core.models import VAE
+from gen_core.preprocess import ImageRejected, framing_for, prepare
 from ui.checkpoints import cached_model, version
 from ui.common import RUNS
+from ui.drawing import drawing
 
 PROJECTION_CACHE = RUNS / ".cache" / "projections"
 MAX_TEST_ITEMS = 2000  # a larger test split is sampled: maps and UMAP stay quick
@@ -194,3 +197,51 @@ def projection(
         coords = projected(str(info.path), version(info.path), data.name, *chosen)
         status.update(label=f"{chosen[0].upper()} projection ready", state="complete")
     return coords, f"{chosen[0].upper()} projection of the test {data.noun}s' μ"
+
+
+NEAREST = 5  # test images shown beside a drawing's place on the map
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A drawing on the latent map: where it lands, and the test images nearest its code."""
+
+    image: torch.Tensor  # the drawing as the model sees it, (1, 28, 28)
+    code: np.ndarray  # its posterior mean
+    nearest: np.ndarray  # indices of the test images with the nearest codes, nearest first
+
+
+def place_drawing(model: VAE[Any], data: ShownSet, latents: np.ndarray) -> Placed | None:
+    """A canvas whose drawing is read as an upload, encoded, and placed among the test codes."""
+    drawn = drawing("ls_draw", f"Draw a {data.noun}: see where it lands")
+    if drawn is None:
+        return None
+    try:
+        image = prepare(drawn, "your drawing", framing_for(data.name)).tensor
+    except ImageRejected as err:
+        st.error(str(err))
+        return None
+    code = encode(model, image[None]).numpy()[0]
+    nearest = np.argsort(np.linalg.norm(latents - code, axis=1))[:NEAREST]
+    return Placed(image, code, nearest)
+
+
+def mark(fig: go.Figure, at: np.ndarray, label: str) -> go.Figure:
+    """A star on the map at ``at`` (x, y), named in the legend."""
+    fig.add_trace(
+        go.Scatter(
+            x=[at[0]],
+            y=[at[1]],
+            mode="markers+text",
+            name=label,
+            text=[label],
+            textposition="top center",
+            marker={
+                "symbol": "star",
+                "size": 18,
+                "color": "black",
+                "line": {"color": "white", "width": 1},
+            },
+        )
+    )
+    return fig

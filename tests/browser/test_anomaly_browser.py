@@ -22,3 +22,27 @@ def test_upload_a_png_and_see_the_verdict_and_heatmap(page: Page, app_url: str, 
     expect(page.get_by_text("my-seven.png · ✅ normal", exact=False)).to_be_visible()
     expect(page.get_by_role("paragraph").filter(has_text="error map")).to_be_visible()
     expect(page.get_by_role("paragraph").filter(has_text="grayscale, inverted")).to_be_visible()
+
+
+def draw(page: Page, canvas, strokes: list[list[tuple[float, float]]]) -> None:
+    """Draw strokes with the mouse, each a list of points in [0, 1] of the canvas."""
+    box = canvas.bounding_box()
+    for stroke in strokes:
+        x, y = stroke[0]
+        page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"])
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=8)
+        page.mouse.up()
+
+
+def test_draw_a_digit_with_the_mouse_and_get_a_verdict(page: Page, app_url: str):
+    page.goto(f"{app_url}/anomaly")
+    expect(page.get_by_text("Threshold", exact=False).first).to_be_visible()
+    page.get_by_text("…or draw a digit").click()
+    canvas = page.locator("canvas").filter(visible=True).last
+    expect(canvas).to_be_visible()
+    expect(page.get_by_text("the canvas is empty", exact=False)).to_be_visible()
+    draw(page, canvas, [[(0.3, 0.2), (0.7, 0.2), (0.45, 0.85)]])  # a seven
+    expect(page.get_by_text("your drawing ·", exact=False)).to_be_visible()
+    expect(page.get_by_role("paragraph").filter(has_text="error map")).to_be_visible()

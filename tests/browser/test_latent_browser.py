@@ -1,10 +1,15 @@
-"""Drag the interpolation slider, upload endpoints, and click the latent map in a real browser."""
+"""Drag the interpolation slider, upload or draw endpoints, click and draw on the latent map in
+a real browser."""
+
+import math
 
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
 from gen_core.data import load_dataset
+
+from .test_anomaly_browser import draw
 
 pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
@@ -75,3 +80,28 @@ def test_click_a_digit_and_empty_space_on_the_latent_map(page: Page, app_url: st
     page.wait_for_timeout(1500)  # let the chart settle after the rerun before the next click
     click_map_point(page, trace=10, point=0)  # the lattice's corner: empty space
     expect(page.get_by_text("Decoded at (", exact=False)).to_be_visible()
+
+
+def test_draw_a_digit_and_find_it_on_the_latent_map(page: Page, app_url: str):
+    page.goto(f"{app_url}/latent_space")
+    pick_checkpoint(page, "vae (shipped)")
+    page.get_by_text("Draw a digit and find it on the map").click()
+    canvas = page.locator("canvas").filter(visible=True).last
+    expect(canvas).to_be_visible()
+    draw(page, canvas, [[(0.5, 0.15), (0.5, 0.9)]])  # a one
+    expect(page.get_by_text("Your drawing is the star on the map", exact=False)).to_be_visible()
+    expect(page.get_by_role("paragraph").filter(has_text="your drawing").first).to_be_visible()
+
+
+def test_two_drawings_are_the_ends_of_a_walk(page: Page, app_url: str):
+    page.goto(f"{app_url}/interpolate")
+    pick_checkpoint(page, "vae (shipped)")
+    page.get_by_text("Draw", exact=True).click()
+    canvases = page.locator("canvas").filter(visible=True)
+    expect(page.get_by_text("canvas is empty", exact=False)).to_have_count(2)  # both are ready
+    draw(page, canvases.first, [[(0.5, 0.15), (0.5, 0.9)]])  # a one, then a zero
+    expect(page.get_by_text("canvas is empty", exact=False)).to_have_count(1)
+    zero = [(0.5 + 0.25 * math.cos(t / 10), 0.5 + 0.35 * math.sin(t / 10)) for t in range(0, 64, 4)]
+    draw(page, canvases.last, [zero])  # each canvas is two layers: the last is the second's
+    expect(page.get_by_text("Linear (lerp)")).to_be_visible()
+    expect(page.get_by_text("9 frames").first).to_be_visible()

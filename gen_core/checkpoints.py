@@ -25,7 +25,7 @@ from gen_core import __version__
 from gen_core.configs import from_dict
 from gen_core.data import DatasetInfo, class_list
 from gen_core.files import atomic_write
-from gen_core.models import MODELS, Family, GenerativeModel
+from gen_core.models import MODELS, Family, GenerativeModel, checked_build
 from gen_core.models.classifier import Classifier, ClassifierConfig
 
 FORMAT = "gen_core-checkpoint"
@@ -269,7 +269,7 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
     info = read_info(path)
     try:
         config_cls, model_cls = LOADABLE[info.model]
-        model = model_cls(from_dict(config_cls, info.config))
+        model = checked_build(model_cls, from_dict(config_cls, info.config))
     except (TypeError, ValueError) as err:
         raise CheckpointError(
             f"{info.path}: its config does not fit model {info.model!r}: {err}"

@@ -1,7 +1,11 @@
+import json
+import time
+
 import pytest
 import torch
 from torch import nn
 
+from gen_core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from gen_core.configs import from_dict
 from gen_core.models import GAN, MODELS, VAE, build_model
 
@@ -70,3 +74,31 @@ def test_train_configs_and_model_configs_share_no_option_names():
         train_cls = GANTrainConfig if model_cls.family == "gan" else VAETrainConfig
         model_fields = {f.name for f in dataclasses.fields(config_cls)}
         assert not model_fields & {f.name for f in dataclasses.fields(train_cls)}
+
+
+@pytest.mark.parametrize(
+    ("name", "config", "message"),
+    [
+        ("dcgan", {"nz": 60000}, "the limit is 20,000,000"),
+        ("fcgan", {"nz": 1_000_000_000}, "the limit is 20,000,000"),
+        ("dcgan", {"nz": -2}, "nz must be at least 1"),
+        ("vae", {"latent_dim": 0}, "latent_dim must be at least 1"),
+        ("conv-vae", {"channels": 0}, "channels must be at least 1"),
+        ("vae", {"hidden": ()}, "hidden must be at least 1"),
+        ("fcgan", {"d_dropout": 1.5}, "d_dropout must be in"),
+    ],
+)
+def test_a_config_no_model_can_have_is_refused_before_anything_is_built(name, config, message):
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=message):
+        build_model(name, config)
+    assert time.perf_counter() - start < 1.0  # counted on the meta device, never allocated
+
+
+def test_a_sidecar_asking_for_a_huge_model_is_refused_as_a_bad_checkpoint(tmp_path):
+    stem = save_checkpoint(tmp_path / "m", build_model("dcgan"))
+    meta = json.loads((tmp_path / "m.json").read_text())
+    meta["config"]["nz"] = 60000
+    (tmp_path / "m.json").write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match="the limit is"):
+        load_checkpoint(stem)

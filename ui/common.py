@@ -1,4 +1,9 @@
-"""Paths, the shared run manager, and the dataset and device lines every page can show."""
+"""Paths, the shared run manager, and the dataset and device lines every page can show.
+
+pandas is imported here, at the top of the module every page imports first: plotly and
+st.dataframe import it lazily, and two sessions doing that at once on a cold server saw
+"partially initialized module 'pandas'" until a reload.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import pandas  # noqa: F401 - whole, before any session draws (the module docstring says why)
 import streamlit as st
 
 from gen_core.data import DatasetInfo, DatasetUnavailable, load_dataset

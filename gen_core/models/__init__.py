@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+import typing
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import torch
 
 from gen_core.configs import from_dict
 from gen_core.models.base import (
@@ -26,6 +31,7 @@ __all__ = [
     "reparameterize",
     "MODELS",
     "build_model",
+    "checked_build",
     "Family",
     "ModelConfig",
     "FCGANConfig",
@@ -34,12 +40,17 @@ __all__ = [
     "ConvVAEConfig",
 ]
 
+M = TypeVar("M", bound=torch.nn.Module)
+
 MODELS: dict[str, tuple[type[Any], type[GenerativeModel[Any]]]] = {
     "fcgan": (FCGANConfig, FCGAN),
     "dcgan": (DCGANConfig, DCGAN),
     "vae": (MLPVAEConfig, MLPVAE),
     "conv-vae": (ConvVAEConfig, ConvVAE),
 }
+
+
+MAX_PARAMETERS = 20_000_000  # the shipped models have 0.1-4 M; a sidecar may not ask for more
 
 
 def build_model(name: str, config: object | dict[str, Any] | None = None) -> GenerativeModel[Any]:
@@ -51,4 +62,25 @@ def build_model(name: str, config: object | dict[str, Any] | None = None) -> Gen
         config = config_cls()
     elif isinstance(config, dict):
         config = from_dict(config_cls, config)
+    return checked_build(model_cls, config)
+
+
+def checked_build(model_cls: Callable[[Any], M], config: Any) -> M:
+    """``model_cls(config)`` once the config is known to be sane: every size at least 1, every
+    dropout in [0, 1), and at most MAX_PARAMETERS weights, counted on PyTorch's meta device
+    (shapes without memory), so a file asking for a huge model is refused before it is built."""
+    hints = typing.get_type_hints(type(config))
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        sizes = value if isinstance(value, tuple) else (value,)
+        if hints[field.name] in (int, tuple[int, ...]) and (not sizes or min(sizes) < 1):
+            raise ValueError(f"{field.name} must be at least 1, not {value}")
+        if "dropout" in field.name and not 0 <= value < 1:
+            raise ValueError(f"{field.name} must be in [0, 1), not {value}")
+    with torch.device("meta"):
+        count = sum(p.numel() for p in model_cls(config).parameters())
+    if count > MAX_PARAMETERS:
+        raise ValueError(
+            f"that config makes a model of {count:,} weights; the limit is {MAX_PARAMETERS:,}"
+        )
     return model_cls(config)

@@ -11,8 +11,10 @@ Every file is written to a temporary name and renamed into place, the sidecar la
 from __future__ import annotations
 
 import dataclasses
+import glob
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,8 +88,13 @@ class CheckpointInfo:
         size = self.config.get("nz", self.config.get("latent_dim"))
         return int(size) if size is not None else None
 
+    def files(self) -> list[Path]:
+        """The sidecar and the tensor files it names."""
+        named = [self.weights.file] + ([self.training_state["file"]] if self.training_state else [])
+        return [sidecar_of(self.path)] + [self.path.with_name(name) for name in named]
+
     def size_bytes(self) -> int:
-        return sum(p.stat().st_size for p in files_of(self.path) if p.exists())
+        return sum(p.stat().st_size for p in self.files() if p.exists())
 
 
 @dataclass
@@ -104,22 +111,28 @@ class Checkpoint:
     info: CheckpointInfo
 
 
+# A checkpoint's tensor files: STEM.safetensors, or STEM.gNNNNNNN.safetensors for a generation
+# of a run's rolling checkpoint, each with an optional .state part.
+TENSOR_FILE = re.compile(r"^(?P<stem>.+?)(?P<generation>\.g\d+)?(?P<state>\.state)?\.safetensors$")
+
+
 def stem_of(path: str | Path) -> Path:
     """Accept a checkpoint's stem or any of its files and return the stem."""
     path = Path(path)
-    for suffix in (".state.safetensors", ".safetensors", ".json"):
-        if path.name.endswith(suffix):
-            return path.with_name(path.name[: -len(suffix)])
-    return path
+    if path.name.endswith(".json"):
+        return path.with_name(path.name[: -len(".json")])
+    match = TENSOR_FILE.match(path.name)
+    return path.with_name(match["stem"]) if match else path
 
 
-def files_of(stem: Path) -> tuple[Path, Path, Path]:
-    """(sidecar, weights, training state) paths of a checkpoint stem."""
-    return (
-        stem.with_name(stem.name + ".json"),
-        stem.with_name(stem.name + ".safetensors"),
-        stem.with_name(stem.name + ".state.safetensors"),
-    )
+def sidecar_of(stem: Path) -> Path:
+    return stem.with_name(stem.name + ".json")
+
+
+def _tensor_names(stem: Path, generation: int | None) -> tuple[Path, Path]:
+    tag = f".g{generation:07d}" if generation is not None else ""
+    return (stem.with_name(f"{stem.name}{tag}.safetensors"),
+            stem.with_name(f"{stem.name}{tag}.state.safetensors"))  # fmt: skip
 
 
 def save_checkpoint(
@@ -132,11 +145,17 @@ def save_checkpoint(
     train: dict[str, Any] | None = None,
     history: list[dict[str, Any]] | None = None,
     training_state: TrainingState | None = None,
+    generation: int | None = None,
 ) -> Path:
-    """Write a checkpoint atomically and return its stem."""
+    """Write a checkpoint and return its stem. Each file is written whole (temporary name, then
+    renamed); the sidecar, which names the tensor files and their hashes, is renamed in last.
+    With a ``generation`` (a run's step) the tensor files carry it in their names, so a kill or a
+    full disk at any moment leaves the previous generation whole and its sidecar pointing to it;
+    the files no sidecar points to are removed once the new one is in place."""
     stem = stem_of(path)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    sidecar, weights, state_file = files_of(stem)
+    sidecar = sidecar_of(stem)
+    weights, state_file = _tensor_names(stem, generation)
     weights_state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     atomic_write(weights, lambda tmp: tmp.write_bytes(save(weights_state)))
     meta: dict[str, Any] = {
@@ -163,16 +182,24 @@ def save_checkpoint(
             "sha256": _sha256(state_file),
             **training_state.meta,
         }
-    elif state_file.exists():
-        state_file.unlink()
     atomic_write(sidecar, lambda tmp: tmp.write_text(json.dumps(meta, indent=1)))
+    _remove_stale(stem, keep={weights.name} | ({state_file.name} if training_state else set()))
     return stem
+
+
+def _remove_stale(stem: Path, keep: set[str]) -> None:
+    """Remove the stem's tensor files that its sidecar no longer names (older generations, and
+    one a kill left half-committed)."""
+    for file in stem.parent.glob(f"{glob.escape(stem.name)}*.safetensors"):
+        match = TENSOR_FILE.match(file.name)
+        if match and match["stem"] == stem.name and file.name not in keep:
+            file.unlink(missing_ok=True)
 
 
 def read_info(path: str | Path) -> CheckpointInfo:
     """Read and check a checkpoint's sidecar; raise :class:`CheckpointError` if it is not one."""
     stem = stem_of(path)
-    sidecar = files_of(stem)[0]
+    sidecar = sidecar_of(stem)
     if not sidecar.is_file():
         raise CheckpointError(
             f"{sidecar} not found: a checkpoint needs its JSON sidecar beside the weights"
@@ -248,11 +275,14 @@ def _tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
 
 
 def _file_ref(entry: dict[str, Any]) -> FileRef:
-    """A tensor file's entry; a missing or malformed hash is refused (the file would load unchecked)."""
-    digest = entry.get("sha256")
-    if not isinstance(entry.get("file"), str) or not isinstance(digest, str) or len(digest) != 64:
+    """A tensor file's entry: a file name beside the sidecar (no path: a sidecar may not point
+    elsewhere) and its hash; a missing or malformed one is refused (it would load unchecked)."""
+    digest, name = entry.get("sha256"), entry.get("file")
+    if not isinstance(name, str) or not isinstance(digest, str) or len(digest) != 64:
         raise ValueError("a tensor file entry needs its file name and SHA-256")
-    return FileRef(entry["file"], digest)
+    if Path(name).name != name or not TENSOR_FILE.match(name):
+        raise ValueError(f"{name!r} is not a tensor file beside the sidecar")
+    return FileRef(name, digest)
 
 
 def _state_entry(entry: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -274,7 +304,7 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
         raise CheckpointError(
             f"{info.path}: its config does not fit model {info.model!r}: {err}"
         ) from None
-    weights = _load_tensors(files_of(info.path)[1], info.weights.sha256, device)
+    weights = _load_tensors(info.path.with_name(info.weights.file), info.weights.sha256, device)
     try:
         model.load_state_dict(weights)
     except RuntimeError as err:
@@ -291,7 +321,7 @@ def load_training_state(info: CheckpointInfo, device: str | torch.device = "cpu"
         raise CheckpointError(
             f"{info.path} holds weights only (no optimizer state) and cannot be resumed exactly"
         )
-    tensors = _load_tensors(files_of(info.path)[2], entry["sha256"], device)
+    tensors = _load_tensors(info.path.with_name(entry["file"]), entry["sha256"], device)
     return TrainingState(tensors, {k: v for k, v in entry.items() if k not in ("file", "sha256")})
 
 

@@ -7,10 +7,12 @@ events in ``events.jsonl``, sample grids in ``samples/``, and ``checkpoint.*``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         "checkpoint", help="checkpoint stem of a GAN or VAE, e.g. checkpoints/dcgan"
     )
     sampler.add_argument("--out", required=True, help="PNG file to write")
-    sampler.add_argument("-n", type=int, default=64, help="number of samples")
-    sampler.add_argument("--seed", type=int, default=0, help="seed of the latent draws")
+    sampler.add_argument("-n", type=whole(1, 4096), default=64, help="number of samples")
+    sampler.add_argument(
+        "--seed", type=whole(0, 2**63 - 1), default=0, help="seed of the latent draws"
+    )
     exporter = commands.add_parser(
         "export", help="copy a checkpoint's model (weights + sidecar, no optimizer state)"
     )
@@ -69,11 +73,15 @@ def main(argv: list[str] | None = None) -> int:
         "--out", default="checkpoints/classifier", help="checkpoint stem to write"
     )
     classifier.add_argument("--dataset", default="mnist-5k", choices=DATASETS, help="training data")
-    classifier.add_argument("--epochs", type=int, default=20, help="passes over the training split")
-    classifier.add_argument("--seed", type=int, default=0, help="seeds weights and data order")
+    classifier.add_argument(
+        "--epochs", type=whole(1, 1000), default=20, help="passes over the training split"
+    )
+    classifier.add_argument(
+        "--seed", type=whole(0, 2**63 - 1), default=0, help="seeds weights and data order"
+    )
     classifier.add_argument(
         "--uploads",
-        type=int,
+        type=whole(0, 20),
         default=0,
         metavar="N",
         help="train on N renderings of each image as an upload, and on as many synthetic "
@@ -88,9 +96,15 @@ def main(argv: list[str] | None = None) -> int:
         help="the classifier that measures samples "
         "(default: the shipped one for the checkpoint's dataset)",
     )
-    reporter.add_argument("-n", type=int, default=1000, help="samples for the sample figures")
-    reporter.add_argument("-k", type=int, default=100, help="importance samples per test image")
-    reporter.add_argument("--seed", type=int, default=0, help="seed of samples and subsets")
+    reporter.add_argument(
+        "-n", type=whole(2, 20_000), default=1000, help="samples for the sample figures"
+    )
+    reporter.add_argument(
+        "-k", type=whole(1, 5000), default=100, help="importance samples per test image"
+    )
+    reporter.add_argument(
+        "--seed", type=whole(0, 2**63 - 1), default=0, help="seed of samples and subsets"
+    )
     remedy = commands.add_parser(
         "remedies",
         help="train a plain GAN and one run per remedy for a discriminator that wins "
@@ -99,15 +113,23 @@ def main(argv: list[str] | None = None) -> int:
     remedy.add_argument("--model", choices=("fcgan", "dcgan"), default="dcgan", help="the GAN")
     remedy.add_argument("--out", required=True, help="folder of the runs, one subfolder each")
     remedy.add_argument("--dataset", default="auto", choices=DATASETS, help="training data")
-    remedy.add_argument("--epochs", type=int, default=5, help="passes over the data, every run")
-    remedy.add_argument("--steps", type=int, default=0, help="stop each run here (0 = all epochs)")
-    remedy.add_argument("--seed", type=int, default=0, help="the same seed for every run")
+    remedy.add_argument(
+        "--epochs", type=whole(0, 500), default=5, help="passes over the data, every run"
+    )
+    remedy.add_argument(
+        "--steps", type=whole(0, 10**7), default=0, help="stop each run here (0 = all epochs)"
+    )
+    remedy.add_argument(
+        "--seed", type=whole(0, 2**63 - 1), default=0, help="the same seed for every run"
+    )
     remedy.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     args, rest = parser.parse_known_args(argv)
     if args.command == "train":
         return train(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "sample" and Path(args.out).is_dir():
+        parser.error(f"--out {args.out} is a folder: give the PNG file to write")
     try:
         handlers = {
             "list": list_command,
@@ -118,9 +140,24 @@ def main(argv: list[str] | None = None) -> int:
             "remedies": remedies_command,
         }
         return handlers[args.command](args)
-    except ckpt.CheckpointError as err:
+    except (ckpt.CheckpointError, DatasetUnavailable, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+
+
+def whole(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, or a message saying so."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from {low} to {high}")
+        return value
+
+    return parse
 
 
 def train_parser(model: str | None) -> argparse.ArgumentParser:
@@ -148,35 +185,61 @@ def train_parser(model: str | None) -> argparse.ArgumentParser:
 
 
 def train(argv: list[str]) -> int:
+    """``python -m gen_core train``: 2 and a message for a command that cannot run (nothing is
+    written), 1 for a run that failed (its reason also in the run folder's events)."""
     helpless = [a for a in argv if a not in ("-h", "--help")]
-    first, _ = train_parser(None).parse_known_args(
-        helpless + ["--out", "-"] * ("--out" not in argv)
-    )
+    first, _ = train_parser(None).parse_known_args(helpless + ["--out", "-"])
     if "-h" in argv or "--help" in argv:
         try:
             model = first.model or (ckpt.read_info(first.resume).model if first.resume else None)
         except ckpt.CheckpointError as err:
             train_parser(None).error(str(err))
-        train_parser(model).parse_args(["--help"])
+        train_parser(model if model in MODELS else None).parse_args(["--help"])
+    parser = train_parser(None)
+    if not any(a == "--out" or a.startswith("--out=") for a in argv):
+        parser.error("--out is required: the run folder to write")
     if first.model is None and first.resume is None:
-        train_parser(None).error("--model is required (or --resume a checkpoint)")
-    out = Path(first.out)
+        parser.error("--model is required (or --resume a checkpoint)")
+    try:
+        request = request_from_args(argv)
+        resolve_device(request.train.device)  # a device that is not here fails before any work
+    except (ValueError, ckpt.CheckpointError) as err:
+        parser.error(str(err))
+    out = Path(request_out(argv))
+    if out.exists() and not out.is_dir():
+        parser.error(f"--out {out} is a file: give a folder for the run")
     main_rank = (
         os.environ.get("RANK", "0") == "0"
     )  # under torchrun only rank 0 writes the run folder
-    log: Any = RunLog(out) if main_rank else _Silent()
     try:
-        return _train(request_from_args(argv), log, out)
-    except (DatasetUnavailable, ckpt.CheckpointError, ValueError) as err:
-        log(Event("failed", 0, {"reason": str(err)}))
-        print(f"error: {err}", file=sys.stderr)
+        log: Any = RunLog(out) if main_rank else _Silent()
+    except OSError as err:
+        print(f"error: cannot write the run folder {out}: {err}", file=sys.stderr)
+        return 1
+    try:
+        return _train(request, log, out)
+    except (DatasetUnavailable, ckpt.CheckpointError, ValueError, OSError) as err:
+        _report_failure(log, str(err))
         return 1
     except Exception as err:
-        log(Event("failed", 0, {"reason": f"{type(err).__name__}: {err}"}))
+        _report_failure(log, f"{type(err).__name__}: {err}")
         traceback.print_exc()
         return 1
     finally:
-        log.close()
+        with contextlib.suppress(OSError):
+            log.close()
+
+
+def request_out(argv: list[str]) -> str:
+    """The run folder a train command line names."""
+    return str(train_parser(None).parse_known_args(argv)[0].out)
+
+
+def _report_failure(log: Any, reason: str) -> None:
+    """Say why on stderr and, when the disk still takes it, in the run's events."""
+    print(f"error: {reason}", file=sys.stderr)
+    with contextlib.suppress(OSError, ValueError):
+        log(Event("failed", 0, {"reason": reason}))
 
 
 def request_from_args(argv: list[str]) -> RunRequest:
@@ -189,6 +252,11 @@ def request_from_args(argv: list[str]) -> RunRequest:
         raise ValueError(
             f"--model {model} does not match {resumed.path}, which holds a "
             f"{resumed.model}: leave --model out to resume it"
+        )
+    if resumed and resumed.model not in MODELS:
+        raise ValueError(
+            f"{resumed.path} holds a {resumed.model}, which `train` does not train "
+            "(python -m gen_core classifier makes classifiers)"
         )
     name = resumed.model if resumed else str(model)
     given = vars(train_parser(name).parse_args(argv))

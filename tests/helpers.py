@@ -12,7 +12,10 @@ import numpy as np
 import torch
 from PIL import Image
 
+from gen_core.device import seed_everything
 from gen_core.images import save_grid
+from gen_core.models import build_model
+from gen_core.training import GANTrainConfig, VAETrainConfig, make_trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,3 +122,31 @@ def fake_run(root, run_id, model, settings, step_rows, end="finished", grids=(),
         for line in lines:
             events.write(line)
     return run_id
+
+
+def trainer_for(name, images, tmp_path=None, model_config=None, **overrides):
+    seed_everything(overrides.get("seed", 0))
+    model = build_model(name, model_config)
+    config_cls = GANTrainConfig if model.family == "gan" else VAETrainConfig
+    config = config_cls(**{"device": "cpu", "log_every": 10, "sample_every": 1000, **overrides})
+    events = []
+    trainer = make_trainer(
+        model,
+        images,
+        config,
+        callbacks=[events.append],
+        checkpoint_path=tmp_path / "checkpoint" if tmp_path else None,
+    )
+    return trainer, events
+
+
+def draw(page, canvas, strokes: list[list[tuple[float, float]]]) -> None:
+    """Draw strokes with a Playwright page's mouse, each a list of points in [0, 1] of the canvas."""
+    box = canvas.bounding_box()
+    for stroke in strokes:
+        x, y = stroke[0]
+        page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"])
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=8)
+        page.mouse.up()

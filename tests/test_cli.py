@@ -158,11 +158,11 @@ def test_bad_input_gets_a_message_not_a_traceback(tmp_path):
     proc = cli(
         "train", "--model", "vae", "--device", "cuda:7", "--out", str(tmp_path / "e"), check=False
     )
-    assert proc.returncode == 1 and "not available" in proc.stderr
+    assert proc.returncode == 2 and "not available" in proc.stderr
     proc = cli(
         "train", "--model", "vae", "--batch-size", "0", "--out", str(tmp_path / "f"), check=False
     )
-    assert proc.returncode == 1 and "batch_size must be at least 1" in proc.stderr
+    assert proc.returncode == 2 and "batch_size must be at least 1" in proc.stderr
     assert "Traceback" not in proc.stderr
     proc = cli("sample", "checkpoints/classifier", "--out", str(tmp_path / "g.png"), check=False)
     assert proc.returncode == 1 and "does not generate images" in proc.stderr

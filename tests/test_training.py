@@ -6,28 +6,10 @@ import pytest
 import torch
 
 from gen_core import checkpoints as ckpt
-from gen_core.device import seed_everything
-from gen_core.models import build_model
 from gen_core.runs import RunLog, read_events
-from gen_core.training import GANTrainConfig, VAETrainConfig, make_trainer
+from gen_core.training import GANTrainConfig, VAETrainConfig
 
-from .helpers import params_equal
-
-
-def trainer_for(name, images, tmp_path=None, model_config=None, **overrides):
-    seed_everything(overrides.get("seed", 0))
-    model = build_model(name, model_config)
-    config_cls = GANTrainConfig if model.family == "gan" else VAETrainConfig
-    config = config_cls(**{"device": "cpu", "log_every": 10, "sample_every": 1000, **overrides})
-    events = []
-    trainer = make_trainer(
-        model,
-        images,
-        config,
-        callbacks=[events.append],
-        checkpoint_path=tmp_path / "checkpoint" if tmp_path else None,
-    )
-    return trainer, events
+from .helpers import params_equal, trainer_for
 
 
 def test_vae_loss_falls(mnist5k):

@@ -14,10 +14,10 @@ from gen_core.checkpoints import (
     Checkpoint,
     CheckpointError,
     CheckpointInfo,
-    files_of,
     list_checkpoints,
     load_checkpoint,
     read_info,
+    sidecar_of,
 )
 from gen_core.models import GenerativeModel
 from gen_core.models.classifier import Classifier
@@ -82,7 +82,7 @@ def picker(
 
 def version(stem: Path) -> float:
     """Changes whenever the checkpoint is rewritten: part of every cache key."""
-    return files_of(stem)[0].stat().st_mtime
+    return sidecar_of(stem).stat().st_mtime
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the model…")
@@ -115,7 +115,7 @@ def zip_bytes(info: CheckpointInfo) -> bytes:
     """The checkpoint's files in one zip, for a download button."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for file in files_of(info.path):
+        for file in info.files():
             if file.exists():
                 zf.write(file, arcname=file.name)
     return buffer.getvalue()

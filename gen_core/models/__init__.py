@@ -31,6 +31,7 @@ __all__ = [
     "reparameterize",
     "MODELS",
     "build_model",
+    "check_config",
     "checked_build",
     "Family",
     "ModelConfig",
@@ -66,9 +67,15 @@ def build_model(name: str, config: object | dict[str, Any] | None = None) -> Gen
 
 
 def checked_build(model_cls: Callable[[Any], M], config: Any) -> M:
-    """``model_cls(config)`` once the config is known to be sane: every size at least 1, every
-    dropout in [0, 1), and at most MAX_PARAMETERS weights, counted on PyTorch's meta device
-    (shapes without memory), so a file asking for a huge model is refused before it is built."""
+    """``model_cls(config)`` once :func:`check_config` has found the config sane."""
+    check_config(model_cls, config)
+    return model_cls(config)
+
+
+def check_config(model_cls: Callable[[Any], torch.nn.Module], config: Any) -> None:
+    """Refuse a config no model should have: a size below 1, a dropout outside [0, 1), or more
+    than MAX_PARAMETERS weights, counted on PyTorch's meta device (shapes without memory), so a
+    file or a command line asking for a huge model is refused before anything is built."""
     hints = typing.get_type_hints(type(config))
     for field in dataclasses.fields(config):
         value = getattr(config, field.name)
@@ -83,4 +90,3 @@ def checked_build(model_cls: Callable[[Any], M], config: Any) -> M:
         raise ValueError(
             f"that config makes a model of {count:,} weights; the limit is {MAX_PARAMETERS:,}"
         )
-    return model_cls(config)

@@ -15,7 +15,7 @@ from typing import Any
 
 from gen_core.checkpoints import CheckpointInfo, read_info
 from gen_core.configs import build, from_dict
-from gen_core.models import MODELS
+from gen_core.models import MODELS, check_config
 from gen_core.options import to_args
 from gen_core.training.config import TrainConfig, config_for
 
@@ -37,6 +37,7 @@ class RunRequest:
             raise TypeError(f"a {self.model} trains with {config_for(model_cls.family).__name__}")
         if self.processes < 1:
             raise ValueError("processes must be at least 1")
+        check_config(model_cls, self.config)
 
     @classmethod
     def build(

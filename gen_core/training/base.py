@@ -32,6 +32,7 @@ from gen_core.training.config import LOG_POINTS, SAMPLE_GRIDS, TrainConfig, inte
 from gen_core.training.events import Callback, Event
 
 FIXED_SAMPLES = 64
+WEIGHT_LIMIT = 1e4  # trained weights here stay below ~10; at lr 10 a GAN's reach 1e11
 
 
 def total_norm(module: torch.nn.Module) -> torch.Tensor:
@@ -74,6 +75,7 @@ class Trainer:
         gen = torch.Generator().manual_seed(config.seed)
         self.fixed_z = torch.randn(FIXED_SAMPLES, model.latent_dim, generator=gen).to(self.device)
         self.notes: list[str] = []
+        self.saved_at = time.monotonic()
         self.rng = seeded_rng_state(config.seed + dist.rank)  # noise, dropout, GP mixes: per rank
 
     # -- what subclasses provide -------------------------------------------------------------
@@ -83,6 +85,11 @@ class Trainer:
 
     def snapshot(self) -> torch.Tensor:
         """Images (N, 1, 28, 28) in [0, 1] for the sample grid; must not touch the global RNG."""
+        raise NotImplementedError
+
+    def optimizer_settings(self) -> dict[str, dict[str, Any]]:
+        """Each optimizer's settings from the config (lr, betas): used to make it, and again
+        after a resume, so new settings take effect over the ones saved with its moments."""
         raise NotImplementedError
 
     # -- the loop ------------------------------------------------------------------------------
@@ -156,6 +163,9 @@ class Trainer:
                     return self._fail(
                         f"{', '.join(bad)} became {metrics[bad[0]]} by step {self.step}"
                     )
+                diverged = self.diverged(metrics)
+                if diverged:
+                    return self._fail(diverged)
                 elapsed = time.perf_counter() - tick
                 rate = (
                     (self.step - tick_step)
@@ -173,7 +183,10 @@ class Trainer:
                 self.emit(Event("epoch", self.step, {"epoch": epoch_reported}))
             if self.step % self.sample_every == 0 or last:
                 self.emit_samples()
-            if self.step % self.config.checkpoint_every == 0 or last:
+            # A checkpoint every checkpoint_every steps, and at a log step once the last one is
+            # checkpoint_minutes old, so no run goes unprotected for long (agreed under DDP).
+            due = count == 0 and self.dist.any(self._checkpoint_due(), self.device)
+            if self.step % self.config.checkpoint_every == 0 or last or due:
                 unfinished = count and not all(torch.isfinite(v).item() for v in sums.values())
                 if self.dist.any(bool(unfinished), self.device):
                     return self._fail(f"a loss became non-finite by step {self.step}")
@@ -181,6 +194,17 @@ class Trainer:
         replicas = self.dist.fingerprints(self.model)
         self.emit(Event("finished", self.step, {"epoch": self.stream.epoch, "replicas": replicas}))
         return "finished"
+
+    def diverged(self, metrics: dict[str, float]) -> str | None:
+        """Why the run has diverged though its losses are finite (None: it has not): weights
+        grown past WEIGHT_LIMIT. Subclasses add what diverging means for them."""
+        largest = max(p.detach().abs().max() for p in self.model.parameters()).item()
+        if largest > WEIGHT_LIMIT:
+            return f"a weight grew to {largest:.3g} by step {self.step} (the run has diverged)"
+        return None
+
+    def _checkpoint_due(self) -> bool:
+        return time.monotonic() - self.saved_at > 60 * self.config.checkpoint_minutes
 
     def emit_samples(self) -> None:
         if not self.dist.is_main:
@@ -238,8 +262,9 @@ class Trainer:
             training_state=ckpt.TrainingState(
                 tensors, {"optimizers": optimizers, "batches_seen": self.stream.batches_seen}
             ),
+            generation=self.step,
         )
-        self.last_checkpoint_step = self.step
+        self.last_checkpoint_step, self.saved_at = self.step, time.monotonic()
         self.emit(Event("checkpoint", self.step, {"path": str(stem), "epoch": self.stream.epoch}))
         return stem
 
@@ -250,6 +275,11 @@ class Trainer:
         in the start event says so.
         """
         info = ckpt.read_info(path)
+        if info.step >= self.total_steps:
+            raise ValueError(
+                f"{info.path} is at step {info.step} and this run ends at step {self.total_steps}: "
+                "ask for more epochs (or steps) to continue it"
+            )
         if (
             info.model != self.model.name
             or from_dict(type(self.model.config), info.config) != self.model.config
@@ -264,6 +294,8 @@ class Trainer:
             state = ckpt.load_training_state(info)
             for name, opt in self.optimizers.items():
                 ckpt.restore_optimizer(opt, name, state)
+                for group in opt.param_groups:  # the settings asked for now, not the saved ones
+                    group.update(self.optimizer_settings()[name])
             self.rng = {k[4:]: v for k, v in state.tensors.items() if k.startswith("rng.")}
             if self.dist.rank:  # the saved stream is rank 0's; the others need streams of their own
                 self.rng = seeded_rng_state(self.config.seed + self.dist.rank + 7919 * info.step)

@@ -33,11 +33,13 @@ class TrainConfig:
     log_every: Every = "auto"  # steps between "step" events (the only host syncs); auto: ~400 a run
     sample_every: Every = "auto"  # steps between sample grids; auto: about 60 a run
     checkpoint_every: int = 500  # steps between checkpoints (one is always written at the end)
+    checkpoint_minutes: float = 1.0  # and one at the first log step this long after the last
 
     def __post_init__(self) -> None:
         """Refuse settings no run can use, naming the option, before any work starts."""
         for name in ("batch_size", "checkpoint_every"):
             _require(getattr(self, name) >= 1, f"{name} must be at least 1")
+        _require(self.checkpoint_minutes > 0, "checkpoint_minutes must be above 0")
         for name in ("log_every", "sample_every"):
             value = getattr(self, name)
             _require(value == "auto" or value >= 1, f"{name} must be at least 1, or auto")

@@ -12,6 +12,9 @@ from gen_core.models import GAN
 from gen_core.training.base import Trainer, total_norm
 from gen_core.training.config import GANTrainConfig
 
+PINNED, PINNED_STEPS = 1e-4, 500  # D(G(z)) this low for this long: the run has collapsed
+FROZEN_LOGS = 5  # logs in a row with zero gradients in both networks: saturated
+
 
 class GANTrainer(Trainer):
     model: GAN
@@ -32,11 +35,44 @@ class GANTrainer(Trainer):
         # the same .grad, which DDP's hooks reduce when the backward reaches them.
         self.G_ddp = self.dist.wrap(model.G, self.device)
         self.D_ddp = self.dist.wrap(model.D, self.device)
-        betas = (config.beta1, config.beta2)
+        settings = self.optimizer_settings()
         self.optimizers = {
-            "opt_g": torch.optim.Adam(model.G.parameters(), lr=config.lr_g, betas=betas),
-            "opt_d": torch.optim.Adam(model.D.parameters(), lr=config.lr_d, betas=betas),
+            "opt_g": torch.optim.Adam(model.G.parameters(), **settings["opt_g"]),
+            "opt_d": torch.optim.Adam(model.D.parameters(), **settings["opt_d"]),
         }
+
+    def optimizer_settings(self) -> dict[str, dict[str, Any]]:
+        betas = (self.config.beta1, self.config.beta2)
+        return {
+            "opt_g": {"lr": self.config.lr_g, "betas": betas},
+            "opt_d": {"lr": self.config.lr_d, "betas": betas},
+        }
+
+    def diverged(self, metrics: dict[str, float]) -> str | None:
+        """Besides exploding weights: both networks' gradients exactly zero for FROZEN_LOGS logs
+        (saturated: at lr 10 this happens within 100 steps, with D(G(z)) = 0), or D(G(z)) pinned
+        at 0 for PINNED_STEPS, a discriminator that rejects every fake however G moves."""
+        found = super().diverged(metrics)
+        last = self.history[-FROZEN_LOGS:]
+        if (
+            found is None
+            and len(last) == FROZEN_LOGS
+            and all(
+                r.get("grad_norm_d", 1) < 1e-12 and r.get("grad_norm_g", 1) < 1e-12 for r in last
+            )
+        ):
+            return (
+                f"both networks' gradients have been exactly zero for {FROZEN_LOGS} logs (to step "
+                f"{self.step}): they have saturated and no longer learn"
+            )
+        recent = [row for row in self.history if row["step"] > self.step - PINNED_STEPS]
+        long_enough = self.step >= PINNED_STEPS and len(recent) >= 5
+        if found is None and long_enough and all(r.get("d_g_z", 1) < PINNED for r in recent):
+            return (
+                f"D(G(z)) has stayed below {PINNED:g} for the last {PINNED_STEPS} steps: the "
+                "discriminator rejects every fake and the generator has collapsed"
+            )
+        return found
 
     def train_step(self) -> dict[str, torch.Tensor]:
         cfg, G, D = self.config, self.model.G, self.model.D

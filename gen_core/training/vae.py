@@ -23,10 +23,15 @@ class VAETrainer(Trainer):
     ) -> None:
         super().__init__(model, images, config, **kwargs)
         self.images_per_step = config.batch_size
-        self.optimizers = {"opt": torch.optim.Adam(model.parameters(), lr=config.lr)}
+        self.optimizers = {
+            "opt": torch.optim.Adam(model.parameters(), **self.optimizer_settings()["opt"])
+        }
         self.net = self.dist.wrap(model, self.device)  # DDP under torchrun, the model itself alone
         pick = torch.randperm(len(images), generator=torch.Generator().manual_seed(config.seed))
         self.fixed_x = images[pick[: FIXED_SAMPLES // 4]].to(self.device)
+
+    def optimizer_settings(self) -> dict[str, dict[str, Any]]:
+        return {"opt": {"lr": self.config.lr}}
 
     def train_step(self) -> dict[str, torch.Tensor]:
         x = self.batch()

@@ -6,6 +6,8 @@ from playwright.sync_api import Page, expect
 
 from gen_core.data import load_dataset
 
+from ..helpers import draw
+
 pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
 expect.set_options(timeout=30_000)
@@ -22,18 +24,6 @@ def test_upload_a_png_and_see_the_verdict_and_heatmap(page: Page, app_url: str, 
     expect(page.get_by_text("my-seven.png · ✅ normal", exact=False)).to_be_visible()
     expect(page.get_by_role("paragraph").filter(has_text="error map")).to_be_visible()
     expect(page.get_by_role("paragraph").filter(has_text="grayscale, inverted")).to_be_visible()
-
-
-def draw(page: Page, canvas, strokes: list[list[tuple[float, float]]]) -> None:
-    """Draw strokes with the mouse, each a list of points in [0, 1] of the canvas."""
-    box = canvas.bounding_box()
-    for stroke in strokes:
-        x, y = stroke[0]
-        page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"])
-        page.mouse.down()
-        for x, y in stroke[1:]:
-            page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=8)
-        page.mouse.up()
 
 
 def test_draw_a_digit_with_the_mouse_and_get_a_verdict(page: Page, app_url: str):

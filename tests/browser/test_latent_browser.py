@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from gen_core.data import load_dataset
 
-from .test_anomaly_browser import draw
+from ..helpers import draw
 
 pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 

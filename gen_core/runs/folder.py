@@ -61,8 +61,10 @@ def read_request(folder: Path) -> tuple[RunRequest, float]:
     """The request and creation time in run.json; ValueError when it is missing or unreadable."""
     try:
         record = json.loads((folder / REQUEST).read_text())
+        if not isinstance(record, dict):
+            raise TypeError("not a JSON object")
         return RunRequest.from_json(record), float(record.get("created", 0.0))
-    except (OSError, KeyError, TypeError, ValueError, RecursionError) as err:
+    except (OSError, KeyError, TypeError, ValueError, AttributeError, RecursionError) as err:
         raise ValueError(f"{folder / REQUEST} is not a readable run request: {err}") from None
 
 

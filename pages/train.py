@@ -1,12 +1,14 @@
 """Train page: launch a run, watch it learn live, stop or resume it, compare runs."""
 
+import dataclasses
+
 import streamlit as st
 
 from gen_core.checkpoints import CheckpointInfo
 from gen_core.models import MODELS
 from gen_core.runs import RunManager, RunRequest
 from gen_core.training.remedies import remedies, remedy_runs
-from ui import formulas
+from ui import access, formulas
 from ui.checkpoints import picker
 from ui.common import dataset_info, page, run_manager
 from ui.compare import compare_runs
@@ -17,8 +19,16 @@ START, WATCH, COMPARE = "Start a run", "Watch a run", "Compare runs"
 
 
 def launch(manager: RunManager, requests: dict[str, RunRequest], tab: str) -> None:
-    """Submit the runs and rerun onto ``tab``: Watch shows the first, Compare picks them all."""
-    ids = [manager.submit(request) for request in requests.values()]
+    """Submit the runs (as the signed-in person's) and rerun onto ``tab``: Watch shows the
+    first, Compare picks them all; when the queue has no room for all of them, none is sent."""
+    owner = access.user()
+    if manager.room(owner) < len(requests):
+        st.error(
+            f"No room for {len(requests)} more run(s) now: {manager.limits.queued} may wait "
+            f"or train at once, {manager.limits.per_owner} per person. Stop one, or wait."
+        )
+        return
+    ids = [manager.submit(dataclasses.replace(r, owner=owner)) for r in requests.values()]
     st.query_params["run"] = ids[0]
     if tab == COMPARE:
         st.session_state["compare_runs"] = ids
@@ -36,6 +46,9 @@ def start_section(manager: RunManager, checkpoint: CheckpointInfo | None) -> Non
         request = RunRequest.build(model, settings, processes=processes)
     except ValueError as err:
         st.error(f"These settings cannot train: {err}")
+        return
+    if not access.may_change_runs():
+        access.explain_locked()
         return
     if st.button("▶️ Start training", type="primary", key="start"):
         launch(manager, {"": request}, WATCH)
@@ -63,7 +76,7 @@ def remedy_section(manager: RunManager, model: str, settings: dict, processes: i
 
 def resume_section(manager: RunManager, checkpoint: CheckpointInfo | None) -> None:
     st.markdown("**Resume** the checkpoint picked in the sidebar, up to a total number of epochs")
-    if checkpoint is None:
+    if checkpoint is None or not access.may_change_runs():
         return
     r1, r2 = st.columns([1, 3], vertical_alignment="bottom")
     total = r1.number_input(
@@ -104,6 +117,7 @@ def main() -> None:
     manager = run_manager()
     page("Train")
     st.title("Train")
+    access.sign_in()
     checkpoint = picker(
         ("gan", "vae"), help="Used by 'Resume training' here, and by the other pages."
     )

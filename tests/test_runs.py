@@ -1,5 +1,6 @@
 """The run registry: real training processes, queued, stopped, killed and read back."""
 
+import dataclasses
 import os
 import signal
 import sys
@@ -9,9 +10,9 @@ import pytest
 
 from gen_core.checkpoints import read_info
 from gen_core.options import to_args
-from gen_core.runs import RunFeed, RunManager, RunRequest
+from gen_core.runs import Limits, QueueFull, RunFeed, RunManager, RunRequest
 
-from .helpers import wait_for
+from .helpers import fake_run, wait_for
 
 pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
@@ -125,3 +126,32 @@ def test_state_is_read_back_by_a_new_manager_after_a_restart(manager, tmp_path):
     assert {r.id: r.status for r in restarted.list_runs()} == {done: "finished", going: "running"}
     restarted.stop(going)
     assert wait_for(restarted, going, {"stopped"}).checkpoint is not None
+
+
+def test_the_queue_is_bounded_in_all_and_per_person(tmp_path):
+    manager = RunManager(tmp_path / "runs", limits=Limits(running=0, queued=3, per_owner=2))
+    ann = RunRequest.build("vae", TINY, owner="ann")
+    manager.submit(ann)
+    manager.submit(ann)
+    assert manager.room("ann") == 0 and manager.room("bob") == 1
+    with pytest.raises(QueueFull, match="2 per person"):
+        manager.submit(ann)
+    manager.submit(dataclasses.replace(ann, owner="bob"))
+    with pytest.raises(QueueFull, match="3 runs in all"):
+        manager.submit(dataclasses.replace(ann, owner="cy"))
+    assert {r.request.owner for r in manager.list_runs()} == {"ann", "bob"}  # recorded per run
+
+
+def test_the_oldest_finished_runs_are_pruned_beyond_the_kept_number(tmp_path):
+    root = tmp_path / "runs"
+    rows = [{"step": 5, "loss": 1.0}]
+    for i in range(4):
+        fake_run(root, f"2000010{i}-000000-vae-old{i}", "vae", {}, rows)
+        time.sleep(0.01)  # created in this order
+    manager = RunManager(root, limits=Limits(running=0, kept=2))
+    waiting = manager.submit(RunRequest.build("vae", TINY))
+    assert {r.id for r in manager.list_runs()} == {
+        waiting,
+        "20000103-000000-vae-old3",
+        "20000102-000000-vae-old2",
+    }

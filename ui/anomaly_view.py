@@ -12,8 +12,9 @@ from gen_core.analysis.anomaly import SCORES, Detector, Judged
 from gen_core.data import DatasetUnavailable, load_dataset
 from gen_core.images import heatmap, to_pil
 from gen_core.preprocess import ImageRejected, Stages, framing_for, prepare
-from gen_core.runs import RunRequest
+from gen_core.runs import QueueFull, RunRequest
 from gen_core.training.presets import ONE_VS_REST, ONE_VS_REST_MODEL
+from ui import access
 from ui.common import csv_text, run_manager
 from ui.drawing import drawing
 from ui.latents import ShownSet, shown_set
@@ -151,10 +152,18 @@ def one_vs_rest() -> None:
             f"and score by **{SCORES['sq-error+knn']}**, which ranks the other nine digits best in "
             "our benchmark."
         )
+        if not access.may_change_runs():
+            access.explain_locked()
+            return
         digit = st.selectbox("Digit", list(range(10)), key="a_digit")
         if st.button("Train it", key="a_train"):
             settings = {"dataset": "mnist-5k", "classes": str(digit), **ONE_VS_REST}
-            run_id = run_manager().submit(RunRequest.build(ONE_VS_REST_MODEL, settings))
+            request = RunRequest.build(ONE_VS_REST_MODEL, settings, owner=access.user())
+            try:
+                run_id = run_manager().submit(request)
+            except QueueFull as err:
+                st.error(str(err))
+                return
             st.success(f"Run {run_id} started.")
             st.page_link(
                 "pages/train.py",

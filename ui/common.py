@@ -18,7 +18,7 @@ import streamlit as st
 
 from gen_core.data import DatasetInfo, DatasetUnavailable, load_dataset
 from gen_core.device import describe_device, resolve_device
-from gen_core.runs import RunManager
+from gen_core.runs import Limits, RunManager
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "checkpoints"
@@ -54,8 +54,19 @@ def page(title: str) -> None:
 
 @st.cache_resource
 def run_manager() -> RunManager:
-    """One manager for every session: it queues runs beyond GEN_CORE_MAX_RUNS (default 1)."""
-    manager = RunManager(RUNS, max_running=int(os.environ.get("GEN_CORE_MAX_RUNS", "1")))
+    """One manager for every session: GEN_CORE_MAX_RUNS train at once (default 1),
+    GEN_CORE_MAX_QUEUED wait or train in all (12), GEN_CORE_MAX_QUEUED_PER_USER per person (6),
+    and GEN_CORE_KEEP_RUNS finished runs stay in runs/ (50; the oldest go first)."""
+    def env(name: str, default: int) -> int:
+        return int(os.environ.get(name) or default)
+
+    limits = Limits(
+        running=env("GEN_CORE_MAX_RUNS", 1),
+        queued=env("GEN_CORE_MAX_QUEUED", 12),
+        per_owner=env("GEN_CORE_MAX_QUEUED_PER_USER", 6),
+        kept=env("GEN_CORE_KEEP_RUNS", 50),
+    )
+    manager = RunManager(RUNS, limits=limits)
     manager.start_polling()
     return manager
 

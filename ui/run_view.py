@@ -14,7 +14,7 @@ from gen_core.checkpoints import CheckpointError, read_info
 from gen_core.images import from_grid, to_gif
 from gen_core.models.classifier import Classifier, predict
 from gen_core.runs import RunFeed, RunManager, RunStatus
-from ui import formulas
+from ui import access, formulas
 from ui.charts import class_bars, class_names, metric_chart
 from ui.checkpoints import classifier, download_button
 
@@ -41,8 +41,10 @@ def show_run(manager: RunManager, run_id: str) -> None:
     run = manager.status(run_id)
     left, right = st.columns([3, 1])
     left.markdown(f"#### Run `{run.id}` · {run.model} · {BADGES[run.status]}")
-    if run.status in ("queued", "running") and right.button(
-        "⏹️ Stop (saves a checkpoint)", key="stop_run", type="secondary"
+    if (
+        run.status in ("queued", "running")
+        and access.may_change_runs()
+        and right.button("⏹️ Stop (saves a checkpoint)", key="stop_run", type="secondary")
     ):
         manager.stop(run.id)
         st.toast("Stop requested: the run saves a checkpoint and ends after its current step.")

@@ -2,10 +2,20 @@
 
 from gen_core.runs.events import EventFile, RunFeed, RunLog, RunStart, read_events
 from gen_core.runs.folder import STOP_FILE, RunStatus, run_title
-from gen_core.runs.queue import RunManager
+from gen_core.runs.queue import Limits, QueueFull, RunManager
 from gen_core.runs.request import RunRequest
 
 __all__ = [
-    "EventFile", "RunFeed", "RunLog", "RunStart", "read_events", "STOP_FILE", "RunStatus",
-    "run_title", "RunManager", "RunRequest",
+    "EventFile",
+    "RunFeed",
+    "RunLog",
+    "RunStart",
+    "read_events",
+    "STOP_FILE",
+    "RunStatus",
+    "run_title",
+    "Limits",
+    "QueueFull",
+    "RunManager",
+    "RunRequest",
 ]

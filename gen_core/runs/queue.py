@@ -12,10 +12,12 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from gen_core import distributed
@@ -23,6 +25,21 @@ from gen_core.runs import folder as run_folder
 from gen_core.runs.events import RunFeed
 from gen_core.runs.folder import RunStatus
 from gen_core.runs.request import RunRequest
+
+
+class QueueFull(ValueError):
+    """No room for more runs now; the message says whose and how many."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one manager takes on: runs training at once, runs waiting or training in all and
+    per owner, and finished runs kept on disk (the oldest beyond it are removed)."""
+
+    running: int = 1
+    queued: int = 12
+    per_owner: int = 6  # the remedy comparison queues six at once
+    kept: int = 50
 
 
 class RunManager:
@@ -34,10 +51,12 @@ class RunManager:
         max_running: int = 1,
         python: str = sys.executable,
         poll_s: float = 0.5,
+        limits: Limits | None = None,
     ) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        self.max_running = max_running
+        self.limits = limits or Limits(running=max_running)
+        self.max_running = self.limits.running
         self.python = python
         self._lock = threading.RLock()
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -46,14 +65,42 @@ class RunManager:
         self._thread: threading.Thread | None = None
 
     # -- launching ---------------------------------------------------------------------------
+    def room(self, owner: str) -> int:
+        """How many more runs ``owner`` may queue now."""
+        going = [r for r in self.list_runs() if r.status in ("queued", "running")]
+        mine = sum(r.request.owner == owner for r in going)
+        return max(0, min(self.limits.queued - len(going), self.limits.per_owner - mine))
+
     def submit(self, request: RunRequest) -> str:
-        """Queue a run (it starts at once when a slot is free) and return its id."""
+        """Queue a run (it starts at once when a slot is free) and return its id; QueueFull when
+        the queue, or its owner's share of it, is full. Finished runs beyond the kept number are
+        removed, oldest first."""
+        with self._lock:
+            if self.room(request.owner) < 1:
+                raise QueueFull(
+                    f"{self.limits.queued} runs in all, and {self.limits.per_owner} per person, may "
+                    "wait or train at once: wait for one to end, or stop one"
+                )
+            run_id = self._submit(request)
+        self.prune()
+        self.refresh()
+        return run_id
+
+    def _submit(self, request: RunRequest) -> str:
         run_id = time.strftime("%Y%m%d-%H%M%S") + f"-{request.model}-{secrets.token_hex(2)}"
         folder = self.root / run_id
         folder.mkdir(parents=True)
         run_folder.write_request(folder, request, time.time())
-        self.refresh()
         return run_id
+
+    def prune(self) -> None:
+        """Remove the oldest finished, stopped or failed runs beyond ``limits.kept`` (never one
+        still queued or training; shipped checkpoints live elsewhere)."""
+        ended = [r for r in self.list_runs() if r.status in ("finished", "stopped", "failed")]
+        for run in ended[self.limits.kept :]:  # list_runs is newest first
+            with self._lock:
+                self._feeds.pop(run.id, None)
+                shutil.rmtree(run.path, ignore_errors=True)
 
     def refresh(self) -> None:
         """Reap finished processes and start queued runs while slots are free."""

@@ -28,6 +28,7 @@ class RunRequest:
     processes: int = 1  # data-parallel processes under torchrun; 1 is a plain process
     resume: Path | None = None  # the checkpoint the run continues
     title: str = ""  # what the run is for, e.g. the remedy it tries in a comparison
+    owner: str = ""  # who asked for it (the app's signed-in name; "" from a terminal)
 
     def __post_init__(self) -> None:
         config_cls, model_cls = MODELS[self.model]
@@ -90,20 +91,23 @@ class RunRequest:
             "processes": self.processes,
             "resume": str(self.resume) if self.resume else None,
             "title": self.title,
+            "owner": self.owner,
         }
 
     @classmethod
     def from_json(cls, values: Mapping[str, Any]) -> RunRequest:
         """Read back what :meth:`to_json` wrote (and the flat options of earlier versions)."""
         resume = Path(values["resume"]) if values.get("resume") else None
-        title = str(values.get("title") or "")
+        title, owner = str(values.get("title") or ""), str(values.get("owner") or "")
         if "options" in values:  # before run requests were typed: {"model", "options", ...}
             options = dict(values["options"])
             processes = int(options.pop("processes", 1))
             model = values.get("model") or (read_info(resume).model if resume else None)
-            return cls.build(str(model), options, processes=processes, resume=resume, title=title)
+            return cls.build(
+                str(model), options, processes=processes, resume=resume, title=title, owner=owner
+            )
         config_cls, model_cls = MODELS[values["model"]]
         train_cls = config_for(model_cls.family)
         return cls(values["model"], from_dict(config_cls, values["config"]),
                    from_dict(train_cls, values["train"]), int(values.get("processes", 1)),
-                   resume, title)
+                   resume, title, owner)

@@ -33,25 +33,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    """`streamlit run app.py` on a free loopback port, with its own runs folder."""
+@contextlib.contextmanager
+def serve():
+    """`streamlit run app.py` on a free loopback port, with its own runs folder: its URL."""
     port = _free_port()
     runs = tempfile.mkdtemp(prefix="gen_core_browser_runs_")
     env = {**os.environ, "GEN_CORE_RUNS": runs, "GEN_CORE_OFFLINE": "1"}
     log = open(Path(runs) / "streamlit.log", "wb")  # noqa: SIM115 - closed at teardown
+    args = ["run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1"]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-        ],
+        [sys.executable, "-m", "streamlit", *args],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -66,12 +57,21 @@ def app_url():
         if proc.poll() is not None:
             raise RuntimeError(f"streamlit exited: {(Path(runs) / 'streamlit.log').read_text()}")
         time.sleep(0.3)
-    yield url
-    for stop in Path(runs).glob("*/run.json"):
-        (stop.parent / "STOP").touch()
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    try:
+        yield url
+    finally:
+        for stop in Path(runs).glob("*/run.json"):
+            (stop.parent / "STOP").touch()
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """One app server for the whole session's browser tests."""
+    with serve() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

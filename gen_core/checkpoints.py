@@ -156,33 +156,39 @@ def save_checkpoint(
     stem.parent.mkdir(parents=True, exist_ok=True)
     sidecar = sidecar_of(stem)
     weights, state_file = _tensor_names(stem, generation)
-    weights_state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    atomic_write(weights, lambda tmp: tmp.write_bytes(save(weights_state)))
-    meta: dict[str, Any] = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "library_version": __version__,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "model": model.name,
-        "family": model.family,
-        "config": dataclasses.asdict(model.config),
-        "weights": {"file": weights.name, "sha256": _sha256(weights)},
-        "training_state": None,
-        "step": step,
-        "epoch": epoch,
-        "dataset": dataclasses.asdict(dataset) if dataset else {},
-        "train": train or {},
-        "history": history or [],
-    }
-    if training_state is not None:
-        tensors = {k: v.detach().cpu().contiguous() for k, v in training_state.tensors.items()}
-        atomic_write(state_file, lambda tmp: tmp.write_bytes(save(tensors)))
-        meta["training_state"] = {
-            "file": state_file.name,
-            "sha256": _sha256(state_file),
-            **training_state.meta,
+    try:
+        weights_state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        atomic_write(weights, lambda tmp: tmp.write_bytes(save(weights_state)))
+        meta: dict[str, Any] = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "library_version": __version__,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "model": model.name,
+            "family": model.family,
+            "config": dataclasses.asdict(model.config),
+            "weights": {"file": weights.name, "sha256": _sha256(weights)},
+            "training_state": None,
+            "step": step,
+            "epoch": epoch,
+            "dataset": dataclasses.asdict(dataset) if dataset else {},
+            "train": train or {},
+            "history": history or [],
         }
-    atomic_write(sidecar, lambda tmp: tmp.write_text(json.dumps(meta, indent=1)))
+        if training_state is not None:
+            tensors = {k: v.detach().cpu().contiguous() for k, v in training_state.tensors.items()}
+            atomic_write(state_file, lambda tmp: tmp.write_bytes(save(tensors)))
+            meta["training_state"] = {
+                "file": state_file.name,
+                "sha256": _sha256(state_file),
+                **training_state.meta,
+            }
+        atomic_write(sidecar, lambda tmp: tmp.write_text(json.dumps(meta, indent=1)))
+    except BaseException:
+        if generation is not None:  # a new generation that never got its sidecar: no orphans
+            weights.unlink(missing_ok=True)
+            state_file.unlink(missing_ok=True)
+        raise
     _remove_stale(stem, keep={weights.name} | ({state_file.name} if training_state else set()))
     return stem
 

@@ -235,11 +235,11 @@ def request_out(argv: list[str]) -> str:
     return str(train_parser(None).parse_known_args(argv)[0].out)
 
 
-def _report_failure(log: Any, reason: str) -> None:
+def _report_failure(log: Any, reason: str, step: int = 0) -> None:
     """Say why on stderr and, when the disk still takes it, in the run's events."""
     print(f"error: {reason}", file=sys.stderr)
     with contextlib.suppress(OSError, ValueError):
-        log(Event("failed", 0, {"reason": reason}))
+        log(Event("failed", step, {"reason": reason}))
 
 
 def request_from_args(argv: list[str]) -> RunRequest:
@@ -292,7 +292,19 @@ def _train(request: RunRequest, log: Any, out: Path) -> int:
         stop = {"asked": False}
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.update(asked=True))
-        outcome = trainer.run(should_stop=lambda: stop["asked"] or (out / STOP_FILE).exists())
+        try:
+            outcome = trainer.run(should_stop=lambda: stop["asked"] or (out / STOP_FILE).exists())
+        except OSError as err:  # a full disk or a folder gone: say so at the step it happened
+            kept = trainer.last_checkpoint_step
+            where = (
+                f"the checkpoint of step {kept} is kept" if kept is not None else "no checkpoint"
+            )
+            _report_failure(
+                log,
+                f"cannot write the run folder at step {trainer.step}: {err}; {where}",
+                trainer.step,
+            )
+            return 1
         if progress:
             progress.close()
         if group.is_main:

@@ -46,6 +46,7 @@ def test_a_save_cut_short_leaves_the_previous_checkpoint_whole(mnist5k, tmp_path
     with pytest.raises(OSError):
         ckpt.save_checkpoint(tmp_path / "checkpoint", build_model("vae"), step=20, generation=20)
     assert ckpt.load_checkpoint(tmp_path / "checkpoint").info.step == 10  # still whole
+    assert not list(tmp_path.glob("*g0000020*"))  # and the half-made generation left no orphan
     monkeypatch.undo()
     ckpt.save_checkpoint(tmp_path / "checkpoint", build_model("vae"), step=30, generation=30)
     assert sorted(p.name for p in tmp_path.glob("*.safetensors")) == [
@@ -156,3 +157,38 @@ def test_twenty_kills_at_random_moments_each_leave_a_recent_loadable_checkpoint(
         assert info.step > step, f"kill {kill}: no newer checkpoint than step {step}"
         step = info.step
     assert len(list(out.glob("*.safetensors"))) <= 4  # a kill may leave one half-made set behind
+
+
+def test_a_disk_that_fills_up_mid_run_is_one_message_at_its_step(tmp_path, monkeypatch, capsys):
+    from gen_core import cli
+
+    real = ckpt.save_checkpoint
+
+    def fill_up(path, model, **kwargs):
+        if kwargs.get("step", 0) >= 20:
+            raise OSError(28, "No space left on device")
+        return real(path, model, **kwargs)
+
+    monkeypatch.setattr(ckpt, "save_checkpoint", fill_up)
+    out = tmp_path / "run"
+    argv = [
+        "train",
+        "--model",
+        "vae",
+        "--dataset",
+        "mnist-5k",
+        "--steps",
+        "30",
+        "--device",
+        "cpu",
+        "--checkpoint-every",
+        "10",
+        "--out",
+        str(out),
+    ]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert "No space left" in err and "at step 20" in err and "Traceback" not in err
+    events, _ = read_events(out / "events.jsonl")
+    assert events[-1]["type"] == "failed" and events[-1]["step"] == 20
+    assert ckpt.read_info(out / "checkpoint").step == 10  # the last good one

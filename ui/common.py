@@ -57,6 +57,7 @@ def run_manager() -> RunManager:
     """One manager for every session: GEN_CORE_MAX_RUNS train at once (default 1),
     GEN_CORE_MAX_QUEUED wait or train in all (12), GEN_CORE_MAX_QUEUED_PER_USER per person (6),
     and GEN_CORE_KEEP_RUNS finished runs stay in runs/ (50; the oldest go first)."""
+
     def env(name: str, default: int) -> int:
         return int(os.environ.get(name) or default)
 

@@ -64,20 +64,16 @@ def best_kind(info: CheckpointInfo) -> ScoreKind:
     return "recon+classifier" if "recon+classifier" in kinds_for(info) else "recon"
 
 
-def normal_mask(info: CheckpointInfo, data: ShownSet) -> np.ndarray:
-    """Which shown test images are normal: those of the classes the VAE was trained on."""
-    return np.isin(data.labels, info.classes) if info.classes else np.ones(len(data.labels), bool)
+def normal_mask(classes: tuple[int, ...], labels: np.ndarray) -> np.ndarray:
+    """Which test images are normal: those of the classes the VAE was trained on (all: none named)."""
+    return np.isin(labels, classes) if classes else np.ones(len(labels), bool)
 
 
 @st.cache_data(show_spinner="Rendering the normal test images as uploads (once)…", max_entries=8)
 def _normal(dataset: str, classes: tuple[int, ...]) -> NormalUploads:
     data = shown_set(dataset)
-    keep = np.isin(data.labels, classes) if classes else np.ones(len(data.labels), bool)
-    return normal_uploads(subset(data.images[keep], MAX_NORMAL), framing_for(dataset))
-
-
-def uploads_of(info: CheckpointInfo, data: ShownSet) -> NormalUploads:
-    return _normal(data.name, tuple(info.classes))
+    normal = data.images[normal_mask(classes, data.labels)]
+    return normal_uploads(subset(normal, MAX_NORMAL), framing_for(dataset))
 
 
 @st.cache_resource(show_spinner="Fitting the detector on normal uploads…", max_entries=16)
@@ -111,7 +107,7 @@ def _anomalies(dataset: str, classes: tuple[int, ...]) -> tuple[torch.Tensor, to
     another kind; None when that data is not here."""
     data = shown_set(dataset)
     if classes:
-        tensors = data.images[~np.isin(data.labels, classes)]
+        tensors = data.images[~normal_mask(classes, data.labels)]
     else:
         try:
             tensors = load_dataset(data.kind.far_off).test.images
@@ -146,7 +142,7 @@ def _measure(path: str, modified: float, kind: ScoreKind, dataset: str, far: boo
     odd_uploads, odd_tensors = found
     data = shown_set(dataset)
     anomalies = detector.scores(odd_uploads)
-    normal_tensors = detector.scores(data.images[normal_mask(info, data)])
+    normal_tensors = detector.scores(data.images[normal_mask(tuple(info.classes), data.labels)])
     task = task_name(info, data)
     tensors = {task: evaluate(normal_tensors, detector.scores(odd_tensors))}
     return Measured(normal, anomalies, {task: evaluate(normal, anomalies)}, tensors)

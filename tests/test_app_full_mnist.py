@@ -49,7 +49,7 @@ def test_a_full_mnist_model_is_shown_its_own_test_digits_when_they_are_here(
     assert mnist_on_disk()
     for page, said in (
         ("pages/latent_space.py", "60 test digits of mnist encoded"),
-        ("pages/anomaly.py", "60 normal test digits of mnist only"),
+        ("pages/anomaly.py", "fitted on 30 normal test digits of mnist rendered as uploads"),
     ):
         at = open_page(page)
         at.sidebar.selectbox[0].set_value(str(stem)).run()

@@ -79,11 +79,14 @@ def test_a_half_written_request_is_skipped_and_the_poller_keeps_going(manager):
     assert [r.id for r in manager.list_runs()] == [second, first]
     assert not list(manager.root.glob(f"{first}/.*.tmp"))  # the request was written whole
     manager.start_polling()
+    assert manager.polling
     manager.stop(first)
     deadline = time.monotonic() + 60  # no refresh from here: only the poller can start the second
     while manager.status(second).status == "queued" and time.monotonic() < deadline:
         time.sleep(0.2)
     assert manager.status(second).status in ("running", "finished")
+    manager.stop_polling()  # what interpreter exit does: the thread ends before teardown
+    assert not manager.polling
 
 
 def test_stopping_a_queued_run_means_it_never_starts(manager):

@@ -9,6 +9,7 @@ instance serves every browser session of the app. What a run is lives in its fol
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import secrets
@@ -63,6 +64,7 @@ class RunManager:
         self._feeds: dict[str, RunFeed] = {}
         self._poll_s = poll_s
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     # -- launching ---------------------------------------------------------------------------
     def room(self, owner: str) -> int:
@@ -143,20 +145,36 @@ class RunManager:
 
     # -- background polling ----------------------------------------------------------------------
     def start_polling(self) -> None:
-        """Refresh in a daemon thread, so queued runs start even when no page is watching."""
+        """Refresh in a daemon thread, so queued runs start even when no page is watching.
+
+        The thread is stopped and joined at interpreter exit: a daemon thread still inside
+        ``refresh`` while Python tears its modules down can abort the whole process.
+        """
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._poll, name="gen_core-runs", daemon=True
                 )
                 self._thread.start()
+                atexit.register(self.stop_polling)
+
+    @property
+    def polling(self) -> bool:
+        """Whether the polling thread is running."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop_polling(self) -> None:
+        """End the polling thread, if any, once its current refresh is done."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
 
     def _poll(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             # A folder removed or a request file spoiled under us must not end the polling.
             with contextlib.suppress(OSError, ValueError):
                 self.refresh()
-            time.sleep(self._poll_s)
+            self._stopping.wait(self._poll_s)
 
     # -- reading ---------------------------------------------------------------------------------
     def list_runs(self) -> list[RunStatus]:

@@ -3,19 +3,19 @@
 import math
 from typing import Any
 
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from gen_core.analysis.latent import PATHS, PathKind, at_position, decode, norm_profile, path
+from gen_core.analysis.latent import PATHS, PathKind, decode, norm_profile, path
 from gen_core.checkpoints import CheckpointInfo
 from gen_core.images import png_bytes, to_gif, to_pil
 from gen_core.models import VAE, GenerativeModel
 from ui.charts import norm_chart
-from ui.checkpoints import pick_model, version
+from ui.checkpoints import cached_model, pick_model, version
 from ui.common import page
-from ui.endpoints import MAP_SOURCE, add_clicked, endpoints
-from ui.latents import ShownSet, encoded_test_set, latent_map, selected_point, shown_for
+from ui.endpoints import MAP_KEY, MAP_POINTS, MAP_SOURCE, add_clicked, endpoints, moved_points
+from ui.explorer import latent_map, map_tiles, scrubber
+from ui.latents import ShownSet, encoded_test_set, shown_for
 
 TITLES = {"lerp": "Linear (lerp)", "slerp": "Spherical (slerp)"}
 
@@ -29,35 +29,43 @@ def strip(images: torch.Tensor) -> Any:
     return to_pil(images, nrow=per_row(len(images)), scale=2)
 
 
-def walks(model: GenerativeModel[Any], points: torch.Tensor) -> dict[PathKind, torch.Tensor]:
-    """Both paths through the points, side by side: the frame under the slider and the strip."""
-    c1, c2 = st.columns([1, 2])
-    frames = c1.slider("Frames per leg", 2, 24, 8, key="i_frames")
-    k = len(points)
-    position = c2.slider(
-        "Position along the path",
-        0.0,
-        float(k - 1),
-        0.5 if k == 2 else 0.0,
-        0.01,
-        key="i_pos",
-        help="0 is the first point, 1 the second, and so on",
+MAX_FRAMES = 600  # the scrubber's frames in all, over every leg
+
+
+def per_leg(legs: int) -> int:
+    """The scrubber's frames per leg: 120 for one leg, fewer when there are many."""
+    return max(10, min(120, MAX_FRAMES // legs))
+
+
+@st.cache_data(show_spinner="Decoding the walk…", max_entries=16)
+def scrub_frames(
+    checkpoint: str, modified: float, points_key: bytes, frames: int, _points: torch.Tensor
+) -> dict[PathKind, torch.Tensor]:
+    """Both walks' decoded frames for the scrubber, once per checkpoint version and points."""
+    model = cached_model(checkpoint, modified)
+    assert isinstance(model, GenerativeModel)
+    return {method: decode(model, path(_points, frames, method)) for method in PATHS}
+
+
+def walks(
+    info: CheckpointInfo, model: GenerativeModel[Any], points: torch.Tensor
+) -> dict[PathKind, torch.Tensor]:
+    """Both paths through the points, side by side: scrubbed in the browser, and as strips."""
+    frames = per_leg(len(points) - 1)
+    decoded = scrub_frames(
+        str(info.path), version(info.path), points.numpy().tobytes(), frames, points
     )
-    found = {method: path(points, frames, method) for method in PATHS}
+    scrubber({TITLES[m]: decoded[m] for m in PATHS}, frames, key="i_scrub")
+    strip_frames = st.slider("Frames per leg in the strips", 2, 24, 8, key="i_frames")
+    found = {method: path(points, strip_frames, method) for method in PATHS}
     for col, method in zip(st.columns(2), PATHS, strict=True):
-        with col:
-            st.markdown(f"**{TITLES[method]}**")
-            frame = decode(model, at_position(points, position, method)[None])
-            st.image(
-                to_pil(frame, scale=6), caption=f"position {position:.2f}", output_format="PNG"
-            )
-            decoded = decode(model, found[method])
-            st.image(
-                strip(decoded),
-                caption=f"{len(decoded)} frames",
-                width="stretch",
-                output_format="PNG",
-            )
+        images = decode(model, found[method])
+        col.image(
+            strip(images),
+            caption=f"{TITLES[method]}: {len(images)} frames",
+            width="stretch",
+            output_format="PNG",
+        )
     return found
 
 
@@ -90,24 +98,30 @@ def norms_and_downloads(model: GenerativeModel[Any], found: dict[PathKind, torch
 
 
 def latent_map_section(
-    info: CheckpointInfo, data: ShownSet, walk: torch.Tensor | None, source: str
+    info: CheckpointInfo, data: ShownSet, points: torch.Tensor | None, source: str
 ) -> None:
-    """The 2-D VAE's map with the path drawn on it; a click adds a point when that is the source."""
+    """The 2-D VAE's map, decoding under the cursor, with the path on it; when the map is the
+    source, a click adds a point and a dragged point moves it (its frames follow as it moves)."""
     coords = encoded_test_set(str(info.path), version(info.path), data.name)
-    fig = latent_map(coords, data, f"The VAE's 2-D latent space (test {data.noun}s)")
-    if walk is not None:
-        fig.add_trace(
-            go.Scatter(
-                x=walk[:, 0].numpy(),
-                y=walk[:, 1].numpy(),
-                mode="lines+markers",
-                name="path",
-                line={"color": "black"},
-            )
-        )
-    event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key="i_map")
-    if source == MAP_SOURCE:
-        add_clicked(selected_point(event))
+    on_map = source == MAP_SOURCE
+    shown = st.session_state.get(MAP_POINTS, []) if on_map else points
+    walk = None
+    if shown is not None:
+        walk = {
+            "points": [[float(x), float(y)] for x, y in shown],
+            "method": st.session_state.get("i_method", "lerp"),
+            "perLeg": per_leg(max(1, len(shown) - 1)),
+            "draggable": on_map,
+        }
+    latent_map(
+        coords,
+        data,
+        key=MAP_KEY,
+        tiles=map_tiles(info, data),
+        path=walk,
+        on_click=add_clicked if on_map else None,
+        on_drag=moved_points if on_map else None,
+    )
 
 
 def main() -> None:
@@ -117,14 +131,16 @@ def main() -> None:
     assert isinstance(model, GenerativeModel)
     data = shown_for(info)
     source, points = endpoints(model, data)
+    has_map = isinstance(model, VAE) and model.latent_dim == 2
+    if has_map and source == MAP_SOURCE:  # the map first: a click never moves it off screen
+        latent_map_section(info, data, points, source)
     if points is None and source != MAP_SOURCE:
         return  # the source's own message says what is missing
-    found = walks(model, points) if points is not None else None
+    found = walks(info, model, points) if points is not None else None
     if found is not None:
         norms_and_downloads(model, found)
-    if isinstance(model, VAE) and model.latent_dim == 2:
-        method = st.session_state.get("i_method", "lerp")
-        latent_map_section(info, data, found[method] if found else None, source)
+    if has_map and source != MAP_SOURCE:
+        latent_map_section(info, data, points, source)
 
 
 main()

@@ -12,34 +12,50 @@ from gen_core.models import VAE
 from ui import formulas
 from ui.checkpoints import pick_model, version
 from ui.common import csv_text, page
+from ui.explorer import latent_map, map_tiles
 from ui.latents import (
     Placed,
     ShownSet,
-    click_grid,
     encoded_test_set,
-    latent_map,
-    mark,
     place_drawing,
     projection,
-    selected_point,
     shown_for,
 )
 
+PICK = "ls_pick"  # what the inspector shows: {"index": i}, or {"x", "y"} of empty space
+MAP_KEY = "ls_map"
 
-def inspect(model: VAE[Any], data: ShownSet, latents: np.ndarray, picked: dict | None) -> None:
-    """The clicked test image with its reconstruction, or the decoded point of empty space."""
-    default = int(picked["customdata"]) if picked and picked.get("customdata") is not None else 0
+
+def picked_on_map() -> None:
+    """The map's click callback: a test item clicked is inspected, as is a place on a 2-D map."""
+    clicked = st.session_state[MAP_KEY].get("clicked")
+    if clicked and clicked.get("index") is not None:
+        st.session_state["ls_index"] = int(clicked["index"])
+        st.session_state[PICK] = {"index": int(clicked["index"])}
+    elif clicked:
+        st.session_state[PICK] = {"x": float(clicked["x"]), "y": float(clicked["y"])}
+
+
+def typed_index() -> None:
+    st.session_state[PICK] = {"index": int(st.session_state["ls_index"])}
+
+
+def inspect(model: VAE[Any], data: ShownSet, latents: np.ndarray) -> None:
+    """The chosen test image with its reconstruction, or the decoded point of empty space: the
+    last of a click on the map and the number typed here wins."""
     index = st.number_input(
         f"Test {data.noun} to inspect (or click one on the map)",
         0,
         len(data.labels) - 1,
-        default,
-        key=f"ls_index_{picked}",
+        0,
+        key="ls_index",
+        on_change=typed_index,
     )
+    picked = st.session_state.get(PICK, {})
     left, right = st.columns(2)
     with left:
-        if picked and picked.get("customdata") is None:
-            z = torch.tensor([[float(picked["x"]), float(picked["y"])]])
+        if "x" in picked and model.latent_dim == 2:
+            z = torch.tensor([[picked["x"], picked["y"]]])
             st.markdown(
                 f"**Decoded at ({z[0, 0]:.2f}, {z[0, 1]:.2f})**: a point no test {data.noun} sits on"
             )
@@ -115,11 +131,13 @@ def main() -> None:
     coords, title = shown
     with st.expander(f"Draw a {data.noun} and find it on the map"):
         placed = place_drawing(model, data, latents)
-    figure = latent_map(coords, data, title, click_grid(latents) if flat else None)
+    marks = []
     if placed is not None:
         drawn_here(placed, data, coords if not flat else None)
-        mark(figure, placed.code if flat else coords[placed.nearest[0]], "your drawing")
-    event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key="ls_map")
+        at = placed.code if flat else coords[placed.nearest[0]]
+        marks.append((float(at[0]), float(at[1]), "your drawing"))
+    st.markdown(f"**{title}**")
+    latent_map(coords, data, MAP_KEY, map_tiles(info, data), marks=marks, on_click=picked_on_map)
     rows = [
         {"index": i, "label": int(data.labels[i]), "x": round(float(x), 5), "y": round(float(y), 5)}
         for i, (x, y) in enumerate(coords)
@@ -127,7 +145,7 @@ def main() -> None:
     st.download_button(
         "Coordinates as CSV", csv_text(rows), f"{info.name}-latents.csv", "text/csv", key="ls_csv"
     )
-    inspect(model, data, latents, selected_point(event))
+    inspect(model, data, latents)
     if flat:
         manifold(model)
 

@@ -1,7 +1,9 @@
 """Helpers the tests import (pytest's conftest holds fixtures only, and is never imported)."""
 
+import base64
 import gzip
 import io
+import json
 import os
 import subprocess
 import sys
@@ -39,6 +41,27 @@ def open_page(page: str, timeout: float = 120, **query: str):
         at.query_params[key] = value
     at.run()
     return at.switch_page(page).run()
+
+
+def component_data(at, key: str) -> dict:
+    """The data a page gave the browser component with ``key`` (an AppTest holds no JavaScript)."""
+    found = [e for e in at.get("bidi_component") if e.proto.id.endswith(f"-{key}")]
+    assert found, f"no component {key!r} on the page"
+    return json.loads(found[0].proto.json)
+
+
+def sprite_images(sprite: dict, count: int) -> torch.Tensor:
+    """The first ``count`` images of a component's sprite, as (N, 1, H, W) in [0, 1]."""
+    data = base64.b64decode(sprite["url"].split(",", 1)[1])
+    sheet = torch.from_numpy(np.array(Image.open(io.BytesIO(data)).convert("L"))).float() / 255
+    size, cols = sprite["size"], sprite["cols"]
+    tiles = [
+        sheet[
+            (i // cols) * size : (i // cols + 1) * size, (i % cols) * size : (i % cols + 1) * size
+        ]
+        for i in range(count)
+    ]
+    return torch.stack(tiles)[:, None]
 
 
 def png(array: np.ndarray, mode: str | None = None, **save) -> bytes:

@@ -11,7 +11,7 @@ from gen_core.data import DatasetInfo
 from gen_core.models import build_model
 from gen_core.training import VAETrainConfig, make_trainer
 
-from .helpers import fake_run, open_page, png
+from .helpers import component_data, fake_run, open_page, png
 
 pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
@@ -32,10 +32,7 @@ def test_a_fashion_mnist_vae_is_shown_clothes_and_evaluated_against_digits(fashi
     latent = open_page("pages/latent_space.py")
     latent.sidebar.selectbox[0].set_value(str(stem)).run()
     assert any("2,000 test items of fashion-mnist" in c.value for c in latent.caption)
-    spec = next(c for c in latent.get("plotly_chart") if "ls_map" in c.proto.id).proto.spec
-    assert {"T-shirt/top", "Ankle boot"} <= {
-        trace.get("name") for trace in json.loads(spec)["data"]
-    }
+    assert {"T-shirt/top", "Ankle boot"} <= set(component_data(latent, "ls_map")["classes"])
 
     walk = open_page("pages/interpolate.py")
     walk.sidebar.selectbox[0].set_value(str(stem)).run()

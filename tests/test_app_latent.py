@@ -1,13 +1,14 @@
 """AppTest of the Interpolate and Latent Space pages on the shipped checkpoints."""
 
-import base64
-import json
-
-import numpy as np
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
-from .helpers import ROOT, open_page
+from gen_core.analysis.latent import decode, encode, seeded_latents
+from gen_core.checkpoints import load_checkpoint
+from gen_core.data import load_dataset
+
+from .helpers import ROOT, component_data, open_page, sprite_images
 
 pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
@@ -31,19 +32,28 @@ def open_with(path: str, checkpoint: str | None = None) -> AppTest:
     return at
 
 
-def test_slider_endpoints_and_method_switch_on_the_dcgan():
+def shipped(name: str):
+    return load_checkpoint(ROOT / "checkpoints" / name).model
+
+
+def test_the_scrubber_walks_from_decoded_endpoint_to_decoded_endpoint_on_the_dcgan():
     at = open_with(INTERPOLATE, "dcgan")
     assert not at.get("button_group")  # seeds are a GAN's only source, and the page says why
     assert any("no encoder" in c.value for c in at.caption)
-    before = image_urls(at)
-    at.slider(key="i_pos").set_value(0.9).run()
-    after = image_urls(at)
-    assert before[0] != after[0] and before[2] != after[2]  # both decoded frames moved with t
-    assert (before[1], before[3]) == (after[1], after[3])  # the strips did not
-    assert image_captions(at).count("position 0.90") == 2
+    scrub = component_data(at, "i_scrub")
+    assert scrub["titles"] == ["Linear (lerp)", "Spherical (slerp)"]
+    assert scrub["count"] == 121 and scrub["perLeg"] == 120  # one leg, decoded once
+    model = shipped("dcgan")
+    ends = decode(model, seeded_latents(model, [0, 1]))
+    lerp, slerp = (sprite_images(s, scrub["count"]) for s in scrub["sprites"])
+    for frames in (lerp, slerp):  # each walk starts and ends on the decoded points (PNG: 8 bits)
+        assert torch.allclose(frames[0], ends[0], atol=1 / 255 + 1e-6)
+        assert torch.allclose(frames[-1], ends[1], atol=1 / 255 + 1e-6)
+    assert (lerp[60] - slerp[60]).abs().max() > 0.1  # the two paths part in the middle
 
     at.text_input(key="i_seeds").set_value("5, 6, 7").run()
-    assert image_captions(at).count("17 frames") == 2  # 2 legs x 8 frames + the last point
+    assert component_data(at, "i_scrub")["count"] == 241  # 2 legs x 120 + the last point
+    assert {"Linear (lerp): 17 frames", "Spherical (slerp): 17 frames"} <= set(image_captions(at))
     lerp_gif = next(b for b in at.get("download_button") if "GIF" in b.proto.label).proto.url
     at.radio(key="i_method").set_value("slerp").run()
     slerp_gif = next(b for b in at.get("download_button") if "GIF" in b.proto.label).proto.url
@@ -65,20 +75,37 @@ def test_vae_endpoints_from_test_digits_and_the_map():
     at.text_input(key="i_indices").set_value("7, 412").run()
     captions = image_captions(at)
     assert "#7: digit 0" in captions and "#412: digit 4" in captions
-    assert any(
-        "i_map" in c.proto.id for c in at.get("plotly_chart")
-    )  # 2-D: the path on the latent map
+    path = component_data(at, "i_map")["path"]  # 2-D: the path on the latent map, fixed
+    model = shipped("vae")
+    codes = encode(model, load_dataset("mnist-5k").test.sample(2000).images[[7, 412]])
+    assert torch.allclose(torch.tensor(path["points"]), codes, atol=1e-5)
+    assert not path["draggable"]
     at.text_input(key="i_indices").set_value("7, 5000").run()
     assert any("between 0 and 999" in e.value for e in at.error)
 
 
 def test_latent_space_of_the_2d_vae():
     at = open_with(LATENT, "vae")
-    assert any("ls_map" in c.proto.id for c in at.get("plotly_chart"))
+    shown = component_data(at, "ls_map")
+    assert len(shown["x"]) == 1000 and shown["tiles"]["mode"] == "grid"
+    grid = shown["tiles"]
+    corner = torch.tensor([[grid["x0"], grid["y1"]]])  # the sprite's first tile: the top left
+    decoded = decode(shipped("vae"), corner)
+    assert torch.allclose(sprite_images(grid, 1), decoded, atol=1 / 255 + 1e-6)
     at.number_input[0].set_value(250).run()
     assert any(m.value.startswith("**Test digit #250**: label 2") for m in at.markdown)
     assert any("Gaussian quantiles" in c for c in image_captions(at))
     assert any(b.proto.label == "Coordinates as CSV" for b in at.get("download_button"))
+
+
+def test_a_typed_index_wins_over_an_earlier_click_on_empty_space():
+    at = open_with(LATENT, "vae")
+    at.session_state["ls_pick"] = {"x": 0.5, "y": -0.5}  # what a click on empty space leaves
+    at.run()
+    assert any(m.value.startswith("**Decoded at (0.50, -0.50)**") for m in at.markdown)
+    at.number_input[0].set_value(12).run()
+    assert any(m.value.startswith("**Test digit #12**") for m in at.markdown)
+    assert not any(m.value.startswith("**Decoded at") for m in at.markdown)
 
 
 def test_umap_on_the_conv_vae():
@@ -88,37 +115,19 @@ def test_umap_on_the_conv_vae():
     at.slider(key="ls_neighbors").set_value(10)
     at.button[0].click().run()
     assert not at.exception
-    assert map_title(at).startswith("UMAP projection") and map_points(at) == 1000
+    shown = component_data(at, "ls_map")
+    assert any(m.value.startswith("**UMAP projection") for m in at.markdown)
+    assert len(shown["x"]) == 1000 and shown["tiles"]["mode"] == "points"  # decoded μ per point
     at.radio(key="ls_method").set_value("pca")
     at.button[0].click().run()
-    assert map_title(at).startswith("PCA projection") and map_points(at) == 1000
-
-
-def map_figure(at: AppTest) -> dict:
-    return json.loads(next(c for c in at.get("plotly_chart") if "ls_map" in c.proto.id).proto.spec)
-
-
-def map_title(at: AppTest) -> str:
-    return map_figure(at)["layout"]["title"]["text"]
-
-
-def map_points(at: AppTest) -> int:
-    """Points across traces; plotly sends numpy arrays as base64 "bdata"."""
-
-    def count(x):
-        return (
-            len(base64.b64decode(x["bdata"])) // np.dtype(x["dtype"]).itemsize
-            if isinstance(x, dict)
-            else len(x)
-        )
-
-    return sum(count(trace["x"]) for trace in map_figure(at)["data"])
+    assert any(m.value.startswith("**PCA projection") for m in at.markdown)
+    assert len(component_data(at, "ls_map")["x"]) == 1000
 
 
 @pytest.mark.parametrize("checkpoint", ["dcgan", "fcgan", "vae", "conv-vae"])
 def test_interpolate_works_on_every_shipped_checkpoint(checkpoint):
     at = open_with(INTERPOLATE, checkpoint)
-    assert image_captions(at).count("position 0.50") == 2 and not at.error
+    assert component_data(at, "i_scrub")["count"] == 121 and not at.error
 
 
 def test_both_pages_work_on_a_freshly_trained_checkpoint(mnist5k):
@@ -140,7 +149,8 @@ def test_both_pages_work_on_a_freshly_trained_checkpoint(mnist5k):
         assert not at.exception and not at.error
     at.radio(key="ls_method").set_value("pca")
     at.button[0].click().run()
-    assert map_title(at).startswith("PCA projection") and map_points(at) == 1000
+    assert any(m.value.startswith("**PCA projection") for m in at.markdown)
+    assert len(component_data(at, "ls_map")["x"]) == 1000
 
 
 def test_uploaded_endpoints_keep_their_names_when_one_file_is_refused(mnist5k):

@@ -19,6 +19,7 @@ from ui.latents import ShownSet
 MAP_SOURCE = "Click on the map"
 DRAW_SOURCE = "Draw"
 MAP_POINTS = "i_map_points"  # session key of the points clicked so far
+MAP_KEY = "i_map"  # the map component's key: its clicks and drags
 
 
 def parse_ints(text: str, what: str, upper: int | None = None) -> list[int] | None:
@@ -142,21 +143,27 @@ def _drawn(model: VAE[Any], data: ShownSet) -> torch.Tensor | None:
 
 def _clicked() -> torch.Tensor | None:
     st.caption(
-        "Click points on the map below, in order; each click adds the next point "
-        "(shift-click to pick several)."
+        "Click the map to add the path's next point; drag a numbered point to move it (its "
+        "frames follow as you drag). Hover anywhere to see what the VAE decodes there."
     )
-    chosen = st.session_state.get(MAP_POINTS, [])
     if st.button("Clear clicked points", key="i_clear"):
-        chosen = st.session_state[MAP_POINTS] = []
+        st.session_state[MAP_POINTS] = []
+    chosen = st.session_state.get(MAP_POINTS, [])
     return torch.tensor(chosen, dtype=torch.float32) if len(chosen) >= 2 else None
 
 
-def add_clicked(point: dict[str, Any] | None) -> None:
-    """Take a click on the map as the next point of the path (rerunning to show it)."""
-    if point is None:
-        return
-    clicked = [float(point["x"]), float(point["y"])]
-    chosen = st.session_state.setdefault(MAP_POINTS, [])
-    if not chosen or chosen[-1] != clicked:
-        chosen.append(clicked)
-        st.rerun()
+def add_clicked() -> None:
+    """The map's click callback: the clicked place is the path's next point."""
+    clicked = st.session_state[MAP_KEY].get("clicked")
+    if clicked:
+        point = [float(clicked["x"]), float(clicked["y"])]
+        chosen = st.session_state.setdefault(MAP_POINTS, [])
+        if not chosen or chosen[-1] != point:
+            chosen.append(point)
+
+
+def moved_points() -> None:
+    """The map's drag callback: the path's points where the user let them go."""
+    moved = st.session_state[MAP_KEY].get("points")
+    if moved:
+        st.session_state[MAP_POINTS] = [[float(x), float(y)] for x, y in moved]

@@ -1,4 +1,4 @@
-"""Test sets, their cached latents and the latent map, shared by the Interpolate, Latent Space
+"""Test sets, their cached latents and projections, shared by the Interpolate, Latent Space
 and Anomaly pages."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import plotly.colors
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 
@@ -93,65 +92,6 @@ def projected(
     return project(latents, method, cache_dir=PROJECTION_CACHE, **params)
 
 
-def latent_map(
-    coords: np.ndarray, data: ShownSet, title: str, grid: np.ndarray | None = None
-) -> go.Figure:
-    """WebGL scatter coloured by class, hover shows class and index; an optional invisible grid
-    of points lets a click on empty space select a location too."""
-    fig = go.Figure()
-    for label, name in enumerate(data.classes):
-        idx = np.flatnonzero(data.labels == label)
-        fig.add_trace(
-            go.Scattergl(
-                x=coords[idx, 0],
-                y=coords[idx, 1],
-                mode="markers",
-                name=name,
-                customdata=idx,
-                marker={"size": 5, "opacity": 0.75, "color": CLASS_COLOURS[label]},
-                hovertemplate=f"{data.describe(label)}<br>test index %{{customdata}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
-            )
-        )
-    if grid is not None:
-        fig.add_trace(
-            go.Scattergl(
-                x=grid[:, 0],
-                y=grid[:, 1],
-                mode="markers",
-                name="empty space",
-                marker={"size": 9, "opacity": 0.0},
-                showlegend=False,
-                hovertemplate="decode (%{x:.2f}, %{y:.2f})<extra></extra>",
-            )
-        )
-    fig.update_layout(
-        title=title,
-        height=560,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        legend={"title": data.noun},
-        dragmode="pan",
-        uirevision="keep",
-    )
-    return fig
-
-
-def click_grid(coords: np.ndarray, n: int = 50) -> np.ndarray:
-    """An n x n lattice over the map's extent (plus a margin) for clicks on empty space."""
-    lo, hi = coords.min(0), coords.max(0)
-    pad = (hi - lo) * 0.05
-    xs, ys = (
-        np.linspace(lo[0] - pad[0], hi[0] + pad[0], n),
-        np.linspace(lo[1] - pad[1], hi[1] + pad[1], n),
-    )
-    return np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2)
-
-
-def selected_point(event: object) -> dict | None:
-    """The first point a plotly selection event holds, if any."""
-    points = getattr(getattr(event, "selection", None), "points", None) or []
-    return points[0] if points else None
-
-
 def projection(
     info: CheckpointInfo, data: ShownSet, latents: np.ndarray
 ) -> tuple[np.ndarray, str] | None:
@@ -224,24 +164,3 @@ def place_drawing(model: VAE[Any], data: ShownSet, latents: np.ndarray) -> Place
     code = encode(model, image[None]).numpy()[0]
     nearest = np.argsort(np.linalg.norm(latents - code, axis=1))[:NEAREST]
     return Placed(image, code, nearest)
-
-
-def mark(fig: go.Figure, at: np.ndarray, label: str) -> go.Figure:
-    """A star on the map at ``at`` (x, y), named in the legend."""
-    fig.add_trace(
-        go.Scatter(
-            x=[at[0]],
-            y=[at[1]],
-            mode="markers+text",
-            name=label,
-            text=[label],
-            textposition="top center",
-            marker={
-                "symbol": "star",
-                "size": 18,
-                "color": "black",
-                "line": {"color": "white", "width": 1},
-            },
-        )
-    )
-    return fig

@@ -168,3 +168,14 @@ def test_uploaded_endpoints_keep_their_names_when_one_file_is_refused(mnist5k):
     assert any("bad.png" in e.value for e in at.error)
     captions = image_captions(at)
     assert "a.png" in captions and "c.png" in captions and "bad.png" not in captions
+
+
+def test_the_checkpoint_is_in_the_url_so_a_reload_or_a_link_opens_on_it():
+    at = open_page(LATENT, checkpoint="checkpoints/conv-vae")
+    assert at.sidebar.selectbox[0].value == str(ROOT / "checkpoints" / "conv-vae")
+    at.sidebar.selectbox[0].set_value(str(ROOT / "checkpoints" / "vae")).run()
+    assert at.query_params["checkpoint"] in ("checkpoints/vae", ["checkpoints/vae"])
+    at.run()  # the URL's earlier choice does not undo the pick
+    assert at.sidebar.selectbox[0].value == str(ROOT / "checkpoints" / "vae")
+    stranger = open_page(LATENT, checkpoint="../../etc/passwd")  # only listed ones are opened
+    assert not stranger.exception and stranger.sidebar.selectbox[0].value.endswith("vae")

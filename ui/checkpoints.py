@@ -22,7 +22,7 @@ from gen_core.checkpoints import (
 from gen_core.models import GenerativeModel
 from gen_core.models.classifier import Classifier
 from gen_core.runs import run_title
-from ui.common import RUNS, SHIPPED
+from ui.common import ROOT, RUNS, SHIPPED
 
 SHIPPED_ORDER = (
     "dcgan",
@@ -31,6 +31,7 @@ SHIPPED_ORDER = (
     "fcgan",
 )  # the default pick first: best GAN, the 2-D VAE
 SELECTED = "checkpoint_path"  # session key that carries the choice from page to page
+URL_SEEN = "checkpoint_in_url"  # the URL's choice last applied: a later pick is not undone by it
 
 
 def available(families: Sequence[str] = ("gan", "vae")) -> list[CheckpointInfo]:
@@ -51,17 +52,28 @@ def label(info: CheckpointInfo) -> str:
     )
 
 
+def url_name(info: CheckpointInfo) -> str:
+    """The checkpoint as the URL names it (?checkpoint=checkpoints/vae): its path from the app's
+    folder, so a link works on any copy of the app; only a listed checkpoint is ever opened."""
+    return str(info.path.relative_to(ROOT)) if info.path.is_relative_to(ROOT) else str(info.path)
+
+
 def picker(
     families: Sequence[str] = ("gan", "vae"), help: str | None = None, prefer: str = ""
 ) -> CheckpointInfo | None:
-    """A sidebar select box of checkpoints; the choice follows the user across pages. A page
-    that has a best checkpoint for its task opens on it (``prefer``, a shipped one's name)
-    unless the user picked one of these families already."""
+    """A sidebar select box of checkpoints; the choice follows the user across pages and is
+    kept in the URL, so a reload or a shared link opens on it. A page that has a best
+    checkpoint for its task opens on it (``prefer``, a shipped one's name) unless the user
+    picked one of these families already."""
     infos = available(families)
     if not infos:
         st.sidebar.warning("No checkpoint of this kind yet: train one on the Train page.")
         return None
     paths = [str(i.path) for i in infos]
+    names = [url_name(i) for i in infos]
+    wanted = st.query_params.get("checkpoint")
+    if wanted in names and wanted != st.session_state.get(URL_SEEN):  # a shared link, a reload
+        st.session_state[SELECTED] = paths[names.index(wanted)]
     current = st.session_state.get(SELECTED)
     preferred = [i for i, info in enumerate(infos) if info.path == SHIPPED / prefer]
     index = paths.index(current) if current in paths else (preferred or [0])[0]
@@ -73,6 +85,7 @@ def picker(
         help=help,
     )
     st.session_state[SELECTED] = choice
+    st.query_params["checkpoint"] = st.session_state[URL_SEEN] = names[paths.index(choice)]
     info = infos[paths.index(choice)]
     st.sidebar.caption(
         f"{info.model} · trained on {info.dataset.name} · step {info.step} · epoch {info.epoch}"

@@ -51,6 +51,14 @@ def test_resuming_keeps_the_checkpoints_settings_and_sizes_the_schedule_afresh()
     assert parsed == request
 
 
+def test_a_wgan_run_stores_no_label_smoothing_it_cannot_use():
+    request = RunRequest.build("dcgan", {"loss": "wgan-gp", "label_smoothing": 0.1})
+    assert request.train.label_smoothing == 0.0
+    info = read_info(ROOT / "checkpoints" / "dcgan")  # trained with smoothing 0.1
+    assert RunRequest.resuming(info, wgan_gp("dcgan")).train.label_smoothing == 0.0
+    assert RunRequest.build("dcgan", {"label_smoothing": 0.1}).train.label_smoothing == 0.1
+
+
 def test_resuming_with_another_model_is_refused_by_name():
     with pytest.raises(ValueError, match="--model vae does not match"):
         request_from_args(

@@ -83,7 +83,7 @@ def _gan_settings(model: str) -> dict[str, Any]:
         0.3,
         start["label_smoothing"],
         0.05,
-        key="t_smooth",
+        key=f"t_smooth_{wgan}",
         disabled=wgan,
         help="Real targets become 1 − s; fake targets stay 0.",
     )

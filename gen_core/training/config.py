@@ -66,6 +66,8 @@ class GANTrainConfig(TrainConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         check_loss(self.loss)
+        if self.loss == "wgan-gp":  # a critic has no labels to smooth: store what is used
+            self.label_smoothing = 0.0
         _require(self.lr_g > 0 and self.lr_d > 0, "learning rates must be above 0")
         _require(0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "Adam betas are in [0, 1)")
         _require(

@@ -194,6 +194,20 @@ def test_a_gan_whose_samples_lose_digits_shows_their_classes_and_a_collapse_warn
     assert shares[1] + shares[7] > 0.9 and "step 300" in chart["layout"]["title"]["text"]
 
 
+def test_a_grey_step_0_grid_is_read_as_no_digit_not_as_zeros(train_page):
+    from ui.common import RUNS
+
+    grey = torch.full((64, 1, 28, 28), 0.5)  # what an untrained generator draws
+    rows = [{"step": 10, "loss_d": 1.0, "loss_g": 1.0, "d_x": 0.6, "d_g_z": 0.4}]
+    run = fake_run(RUNS, "20000101-000003-dcgan-dddd", "dcgan", {}, rows, grids=[(0, grey)])
+    at = open_page(TRAIN, run=run)
+    chart = json.loads(
+        next(c for c in at.get("plotly_chart") if "chart_classes" in c.proto.id).proto.spec
+    )
+    assert sum(chart["data"][0]["y"]) == 0  # not "100% digit 0"
+    assert any("64 of 64 samples it reads as no class" in c.value for c in at.caption)
+
+
 def test_resume_a_shipped_checkpoint_for_one_more_epoch(train_page):
     at = train_page
     at.sidebar.selectbox[0].set_value(str(ROOT / "checkpoints" / "vae")).run()

@@ -6,17 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-import torch
 from PIL import Image
 
 from gen_core.analysis import diagnostics
+from gen_core.analysis.report import CONFIDENT
 from gen_core.checkpoints import CheckpointError, read_info
 from gen_core.images import from_grid, to_gif
-from gen_core.models.classifier import Classifier, predict
+from gen_core.models.classifier import Classifier, sure_counts
 from gen_core.runs import RunFeed, RunManager, RunStatus
 from ui import access, formulas
 from ui.charts import class_bars, class_names, metric_chart
 from ui.checkpoints import classifier, download_button
+from ui.detector import upload_classifier
 
 REFRESH_S = 1.0
 BADGES = {
@@ -69,7 +70,9 @@ def _live(manager: RunManager, run_id: str, shown_status: str) -> None:
     grids = _grid_classes(feed)
     findings = diagnostics.check(feed.steps)
     vanished = grids and diagnostics.vanishing_classes(
-        grids, expected=_expected_classes(feed), names=_class_names(feed)
+        [(step, epoch, counts) for step, epoch, (counts, _) in grids],
+        expected=_expected_classes(feed),
+        names=_class_names(feed),
     )
     if vanished:
         findings.append(vanished)
@@ -142,24 +145,27 @@ def _charts(feed: RunFeed) -> None:
 
 
 @st.cache_data(max_entries=5000, show_spinner=False)
-def grid_counts(path: str, modified: float, _classifier: Classifier) -> list[int]:
-    """How many of a saved grid's samples the classifier reads as each class."""
-    probs, _ = predict(_classifier, from_grid(Image.open(path)))
-    return torch.bincount(probs.argmax(1), minlength=10).tolist()
+def grid_counts(path: str, modified: float, _classifier: Classifier) -> tuple[list[int], int]:
+    """How surely read samples of a saved grid fall in each class, and how many it holds."""
+    images = from_grid(Image.open(path))
+    return sure_counts(_classifier, images, CONFIDENT), len(images)
 
 
-def _grid_classes(feed: RunFeed) -> list[tuple[int, int, list[int]]]:
-    """(step, epoch, class counts) of every sample grid of a GAN run whose data has a shipped
-    classifier; else empty."""
+def _grid_classes(feed: RunFeed) -> list[tuple[int, int, tuple[list[int], int]]]:
+    """(step, epoch, (class counts, samples)) of every sample grid of a GAN run whose data has a
+    shipped classifier; else empty. The upload classifier reads them where the data has one:
+    its "not a digit" class keeps an untrained generator's blobs out of every digit."""
     if feed.start is None or feed.start.family != "gan":
         return []
-    measure = classifier(feed.start.dataset.name)
-    if measure is None or not isinstance(measure.model, Classifier):
+    reader = upload_classifier(feed.start.dataset.name)
+    if reader is None:
+        measure = classifier(feed.start.dataset.name)
+        reader = measure.model if measure and isinstance(measure.model, Classifier) else None
+    if reader is None:
         return []
-    model = measure.model
     grids = [(s["step"], s["epoch"], feed.folder / s["path"]) for s in feed.samples]
     return [
-        (step, epoch, grid_counts(str(p), p.stat().st_mtime, model))
+        (step, epoch, grid_counts(str(p), p.stat().st_mtime, reader))
         for step, epoch, p in grids
         if p.exists()
     ]
@@ -173,7 +179,7 @@ def _expected_classes(feed: RunFeed) -> int:
     return (len(feed.start.classes) or len(feed.start.dataset.classes)) if feed.start else 10
 
 
-def _samples(feed: RunFeed, counts: dict[int, list[int]]) -> None:
+def _samples(feed: RunFeed, counts: dict[int, tuple[list[int], int]]) -> None:
     if not feed.samples:
         st.caption("Sample grids appear as the run reaches its first sample step.")
         return
@@ -199,18 +205,20 @@ def _samples(feed: RunFeed, counts: dict[int, list[int]]) -> None:
         else "The same fixed noise batch at every grid."
     )
     if chosen in counts:
-        shown = counts[chosen]
-        shares = [c / max(sum(shown), 1) for c in shown]
+        read, total = counts[chosen]
         names = _class_names(feed)
         what = "Classes" if names else "Digits"
         st.plotly_chart(
-            class_bars(shares, f"{what} in these samples (step {chosen})", names),
+            class_bars(
+                [c / total for c in read], f"{what} in these samples (step {chosen})", names
+            ),
             key="chart_classes",
         )
         st.caption(
-            f"As read by the project's {'clothes' if names else 'digit'} classifier. An "
-            "even spread means every class is generated; one that drops out is a sign of "
-            "mode collapse."
+            f"As read by the project's {'clothes' if names else 'digit'} classifier when it is "
+            f"over {CONFIDENT:.0%} sure; {total - sum(read)} of {total} samples it reads as no "
+            "class. An even spread means every class is generated; one that drops out is a "
+            "sign of mode collapse."
         )
     if len(feed.samples) > 1 and st.button("Make a GIF of all grids", key="make_gif"):
         frames = [

@@ -73,6 +73,18 @@ def predict(
     return torch.cat(probs), torch.cat(feats)
 
 
+def sure_counts(model: Classifier, images: torch.Tensor, sure: float) -> list[int]:
+    """How many images the classifier reads as each class with more than ``sure`` certainty.
+
+    An image read less surely, or read as "none of them" by a classifier with a reject class,
+    counts for no class: an untrained generator's grey blobs are not zeros.
+    """
+    probs, _ = predict(model, images)
+    best, read = probs.max(1)
+    kept = read[(best > sure) & (read < model.config.classes)]
+    return torch.bincount(kept, minlength=model.config.classes).tolist()
+
+
 def accuracy(model: Classifier, split: Split) -> float:
     probs, _ = predict(model, split.images)
     return float((probs.argmax(1) == split.labels).float().mean())

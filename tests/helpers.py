@@ -103,8 +103,11 @@ def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return proc
 
 
-def fake_run(root, run_id, model, settings, step_rows, end="finished", grids=(), dataset=None):
-    """A run folder written by hand, as a finished run leaves it; ``grids``: (step, images)."""
+def fake_run(
+    root, run_id, model, settings, step_rows, end="finished", grids=(), dataset=None, end_step=None
+):
+    """A run folder written by hand, as a finished run leaves it; ``grids``: (step, images);
+    ``end_step``: where it ended, when past its last logged step (a stop)."""
     from gen_core.runs import EventFile, RunRequest
     from gen_core.runs.folder import write_request
 
@@ -140,7 +143,7 @@ def fake_run(root, run_id, model, settings, step_rows, end="finished", grids=(),
         lines.append(
             {"type": "samples", "step": step, "epoch": step // 50, "path": f"samples/{path.name}"}
         )
-    lines.append({"type": end, "step": step_rows[-1]["step"]})
+    lines.append({"type": end, "step": end_step or step_rows[-1]["step"]})
     with EventFile(folder) as events:
         for line in lines:
             events.write(line)

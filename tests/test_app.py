@@ -208,6 +208,15 @@ def test_a_grey_step_0_grid_is_read_as_no_digit_not_as_zeros(train_page):
     assert any("64 of 64 samples it reads as no class" in c.value for c in at.caption)
 
 
+def test_a_run_stopped_between_logs_shows_the_step_it_stopped_and_saved_at(train_page):
+    from ui.common import RUNS
+
+    rows = [{"step": 10, "loss_d": 1.0, "loss_g": 1.0, "d_x": 0.6, "d_g_z": 0.4}]
+    run = fake_run(RUNS, "20000101-000004-dcgan-eeee", "dcgan", {}, rows, "stopped", end_step=13)
+    at = open_page(TRAIN, run=run)
+    assert any(p.proto.text == "step 13 of 100 · stopped there" for p in at.get("progress"))
+
+
 def test_resume_a_shipped_checkpoint_for_one_more_epoch(train_page):
     at = train_page
     at.sidebar.selectbox[0].set_value(str(ROOT / "checkpoints" / "vae")).run()

@@ -3,7 +3,7 @@
 import csv
 import io
 
-from ui.charts import class_bars, class_names, final_values, metric_chart, smooth
+from ui.charts import class_bars, class_names, compare_chart, final_values, metric_chart, smooth
 from ui.common import csv_text
 
 
@@ -53,3 +53,22 @@ def test_csv_rows_keep_file_names_with_commas_and_quotes():
     back = list(csv.DictReader(io.StringIO(csv_text(rows))))
     assert [r["file"] for r in back] == ['scan, "final".png', "plain.png"]
     assert [float(r["score"]) for r in back] == [12.5, 3.0] and back[1]["verdict"] == "anomalous"
+
+
+def test_one_logged_point_is_drawn_as_a_marker_not_an_empty_chart():
+    fig = metric_chart([{"step": 10, "loss_d": 1.2, "loss_g": 0.8}], ["loss_d", "loss_g"], "L")
+    assert all("markers" in trace.mode for trace in fig.data)
+    many = [{"step": i, "loss_d": 1.0} for i in range(50)]
+    assert metric_chart(many, ["loss_d"], "L").data[0].mode == "lines"
+
+
+def test_a_wgan_critic_beside_bce_runs_gets_the_right_axis():
+    bce = [{"step": 10, "loss_d": 1.3}, {"step": 20, "loss_d": 1.2}]
+    wgan = [{"step": 10, "loss_d": -40.0}, {"step": 20, "loss_d": -35.0}]
+    fig = compare_chart({"a dcgan": bce, "b dcgan wgan": wgan}, "loss_d", critics={"b dcgan wgan"})
+    axes = {trace.name: trace.yaxis for trace in fig.data}
+    assert axes == {"a dcgan": "y", "b dcgan wgan (WGAN critic, right axis)": "y2"}
+    alone = compare_chart({"b dcgan wgan": wgan}, "loss_d", critics={"b dcgan wgan"})
+    assert alone.data[0].yaxis == "y" and "yaxis2" not in alone.layout.to_plotly_json()
+    kept = compare_chart({"a": bce, "b": wgan}, "d_x", critics={"b"})  # not a loss: one axis
+    assert {trace.yaxis for trace in kept.data} == {"y"}

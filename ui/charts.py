@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -55,9 +55,8 @@ def metric_chart(
         if any(key in s for s in steps):
             y = smooth([s.get(key) for s in steps], smoothing)
             name = LABELS.get(key, key) + (" (right axis)" if key == right else "")
-            fig.add_trace(
-                go.Scatter(x=x, y=y, mode="lines", name=name, yaxis="y2" if key == right else "y")
-            )
+            axis = "y2" if key == right else "y"
+            fig.add_trace(go.Scatter(x=x, y=y, mode=_mode(x), name=name, yaxis=axis))
     fig = _layout(fig, title, height)
     if right is not None:
         fig.update_layout(
@@ -68,14 +67,42 @@ def metric_chart(
 
 
 def compare_chart(
-    series: Mapping[str, Sequence[dict[str, Any]]], key: str, smoothing: float = 0.0
+    series: Mapping[str, Sequence[dict[str, Any]]],
+    key: str,
+    smoothing: float = 0.0,
+    critics: Collection[str] = (),
 ) -> go.Figure:
-    """The same metric of several runs on one chart."""
+    """The same metric of several runs on one chart. A WGAN critic's losses (runs named in
+    ``critics``) are on another scale than the BCE losses, so beside BCE runs they get the right
+    axis."""
     fig = go.Figure()
+    mixed = key in ("loss_d", "loss_g") and 0 < len(set(critics) & set(series)) < len(series)
     for name, steps in series.items():
         y = smooth([s.get(key) for s in steps], smoothing)
-        fig.add_trace(go.Scatter(x=[s["step"] for s in steps], y=y, mode="lines", name=name))
-    return _layout(fig, LABELS.get(key, key), 380)
+        x = [s["step"] for s in steps]
+        right = mixed and name in critics
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                mode=_mode(x),
+                name=name + (" (WGAN critic, right axis)" if right else ""),
+                yaxis="y2" if right else "y",
+            )
+        )
+    fig = _layout(fig, LABELS.get(key, key), 380)
+    if mixed:
+        fig.update_layout(
+            yaxis_title="BCE loss",
+            yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": "critic loss"},
+            margin={"r": 50},
+        )
+    return fig
+
+
+def _mode(x: Sequence[Any]) -> str:
+    """Lines, with markers while there are few points: one point alone draws no line."""
+    return "lines+markers" if len(x) < 20 else "lines"
 
 
 def final_values(

@@ -52,12 +52,15 @@ def _chart(manager: RunManager, picked: list[RunStatus], live: bool) -> None:
         }
     )
     titled = all(r.title for r in picked)
-    series = {}
+    series, critics = {}, set()
     for run in picked:
         feed = feed_for(run)
         feed.update()
         shown = run.title if titled else ", ".join(f"{k}={settings[run.id][k]}" for k in varied)
-        series[f"{run.id.rsplit('-', 1)[-1]} {run.model} {shown}".strip()] = feed.steps
+        name = f"{run.id.rsplit('-', 1)[-1]} {run.model} {shown}".strip()
+        series[name] = feed.steps
+        if getattr(run.request.train, "loss", "") == "wgan-gp":
+            critics.add(name)
     if titled:
         st.caption("Legends name each run's remedy; all else is as in the baseline run.")
     else:
@@ -83,6 +86,6 @@ def _chart(manager: RunManager, picked: list[RunStatus], live: bool) -> None:
         or keys[0]
     )
     smoothing = st.slider("Smoothing", 0.0, 0.95, 0.6, 0.05, key="compare_smoothing")
-    st.plotly_chart(compare_chart(series, key, smoothing), key="compare_chart")
+    st.plotly_chart(compare_chart(series, key, smoothing, critics), key="compare_chart")
     st.dataframe(final_values(series, keys, smoothing), hide_index=True, key="compare_table")
     st.caption("Where each run ended: its last logged values, smoothed as on the chart.")

@@ -91,9 +91,9 @@ def _live(manager: RunManager, run_id: str, shown_status: str) -> None:
 def _progress(feed: RunFeed, run: RunStatus) -> None:
     last, start = feed.last_step, feed.start
     total = start.total_steps if start else 0
-    step = last["step"] if last else 0
     if total:
-        st.progress(min(step / total, 1.0), text=f"step {step:,} of {total:,}")
+        done = f" · {run.status} there" if run.status in ("stopped", "finished") else ""
+        st.progress(min(run.step / total, 1.0), text=f"step {run.step:,} of {total:,}{done}")
     if start:
         st.caption(f"{start.device} · {start.dataset.name} · {start.parameters:,} parameters")
     if last:

@@ -93,6 +93,7 @@ def read_status(folder: Path, feed: RunFeed, process_known: bool = False) -> Run
     )
     if feed.end:
         run.status, run.reason = feed.end["type"], str(feed.end.get("reason", ""))
+        run.step = max(run.step, int(feed.end.get("step") or 0))  # a stop falls between logs
         return run
     pid = read_pid(folder)
     if pid is None:

@@ -80,6 +80,8 @@ def all_checkpoints(settings: Settings) -> None:
             loaded = load_model(other)
             if loaded is not None:
                 measure(other, loaded, settings, bar)
+        if all(key_of(i, settings) in reports() for i in missing):
+            st.rerun()  # redraw without the button: nothing is left to measure
     table = []
     for other in everything:
         found = reports().get(key_of(other, settings))

@@ -66,3 +66,13 @@ def test_a_checkpoint_whose_data_is_missing_gets_a_message():
     at.button(key="measure").click().run()
     assert not at.exception and not at.table
     assert any("cannot be measured" in e.value and "MNIST" in e.value for e in at.error)
+
+
+def test_measuring_all_leaves_no_button_offering_to_measure_more():
+    at = open_page(REPORT)
+    at.select_slider(key="r_n").set_value(250)
+    at.select_slider(key="r_k").set_value(10).run()
+    at.button(key="measure_all").click().run(timeout=600)
+    assert not at.exception and not at.error
+    assert not [b for b in at.button if b.key == "measure_all"]  # all measured: nothing offered
+    assert len(at.dataframe[0].value) >= 4

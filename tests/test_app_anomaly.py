@@ -1,6 +1,7 @@
 """AppTest of the Anomaly page: verdicts, the threshold, examples and every kind of bad file."""
 
 import io
+import json
 
 import numpy as np
 import pytest
@@ -50,9 +51,14 @@ def test_a_digit_photo_is_normal_and_noise_is_anomalous(at, mnist5k):
     noise = np.random.default_rng(1).integers(0, 256, (64, 64), dtype=np.uint8)
     upload(at, ("my-four.png", png(digit)), ("noise.png", png(noise)))
     four, fuzz = verdicts(at)
-    assert four.startswith("**my-four.png** · ✅ normal") and fuzz.startswith(
-        "**noise.png** · 🚩 anomalous"
+    assert four.startswith("**1. my-four.png** · ✅ normal") and fuzz.startswith(
+        "**2. noise.png** · 🚩 anomalous"
     )
+    figure = json.loads(
+        next(c for c in at.get("plotly_chart") if "a_hist" in c.proto.id).proto.spec
+    )
+    numbered = next(t for t in figure["data"] if t.get("name", "").startswith("your inputs"))
+    assert numbered["text"] == ["1", "2"]  # numbers on the histogram, names on the cards
     assert any(c == "grayscale, inverted" for e in at.get("image") for c in e.captions)
     assert any(c == "error map" for e in at.get("image") for c in e.captions)
     table = at.dataframe[0].value
@@ -119,7 +125,7 @@ def test_every_bad_file_gets_a_message_and_the_good_one_still_a_verdict(at, mnis
     errors = [e.value for e in at.error]
     for name, _, message in [*BAD, ("anim.png", b"", "animated")]:
         assert any(e.startswith(f"**{name}**") and message in e for e in errors), (name, errors)
-    assert len(verdicts(at)) == 1 and verdicts(at)[0].startswith("**good.png**")
+    assert len(verdicts(at)) == 1 and verdicts(at)[0].startswith("**1. good.png**")
     assert not at.exception
 
 

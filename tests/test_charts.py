@@ -3,7 +3,15 @@
 import csv
 import io
 
-from ui.charts import class_bars, class_names, compare_chart, final_values, metric_chart, smooth
+from ui.charts import (
+    class_bars,
+    class_names,
+    compare_chart,
+    final_values,
+    label_levels,
+    metric_chart,
+    smooth,
+)
 from ui.common import csv_text
 
 
@@ -72,3 +80,9 @@ def test_a_wgan_critic_beside_bce_runs_gets_the_right_axis():
     assert alone.data[0].yaxis == "y" and "yaxis2" not in alone.layout.to_plotly_json()
     kept = compare_chart({"a": bce, "b": wgan}, "d_x", critics={"b"})  # not a loss: one axis
     assert {trace.yaxis for trace in kept.data} == {"y"}
+
+
+def test_input_labels_that_would_overlap_are_stacked_and_far_ones_share_a_level():
+    levels = label_levels([1.0, 1.01, 1.02, 5.0, 9.0], gap=0.5)
+    assert levels[:3] == [0, 1, 2] and levels[3] == 0 and levels[4] == 0
+    assert label_levels([3.0, 1.0], gap=0.5) == [0, 0]

@@ -92,7 +92,7 @@ def verdict_card(
     with st.container(border=True):
         verdict = "🚩 anomalous" if judged.anomalous[i] else "✅ normal"
         st.markdown(
-            f"**{name}** · {verdict} · score {judged.scores[i]:.1f}{detector.unit}, higher "
+            f"**{i + 1}. {name}** · {verdict} · score {judged.scores[i]:.1f}{detector.unit}, higher "
             f"than {judged.percentiles[i]:.1f}% of normal {data.noun}s"
         )
         pictures = [

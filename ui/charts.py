@@ -194,12 +194,29 @@ def score_histogram(
         ]
     )
     fig.add_vline(x=threshold, line={"color": "red", "dash": "dash"}, annotation_text="threshold")
-    for name, (value, anomalous) in inputs.items():
-        fig.add_vline(
-            x=value,
-            line={"color": "crimson" if anomalous else "black"},
-            annotation_text=name[:18],
-            annotation_textangle=-90,
+    for value, anomalous in inputs.values():
+        fig.add_vline(x=value, line={"color": "crimson" if anomalous else "black", "width": 1})
+    if inputs:
+        values = [value for value, _ in inputs.values()]
+        span = max(values + [float(every.max()), threshold]) - min(values + [float(every.min())])
+        fig.add_trace(
+            go.Scatter(
+                x=values,
+                y=[0.96 - 0.1 * level for level in label_levels(values, 0.04 * span)],
+                yaxis="y2",
+                mode="markers+text",
+                text=[str(i + 1) for i in range(len(values))],
+                textposition="middle right",
+                marker={"color": ["crimson" if a else "black" for _, a in inputs.values()]},
+                hovertext=[
+                    f"{i + 1}. {name}: {v:.2f}"
+                    for i, (name, v) in enumerate(
+                        (name, value) for name, (value, _) in inputs.items()
+                    )
+                ],
+                hoverinfo="text",
+                name="your inputs, numbered as below",
+            )
         )
     fig.update_layout(
         title=f"Scores of normal {noun}s, the threshold, and your inputs",
@@ -208,10 +225,23 @@ def score_histogram(
         yaxis_title="% of each group" if shared else f"{noun}s",
         height=320,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        showlegend=shared,
+        showlegend=shared or bool(inputs),
         legend={"orientation": "h", "y": -0.3},
+        yaxis2={"overlaying": "y", "range": [0, 1], "visible": False},
     )
     return fig
+
+
+def label_levels(values: Sequence[float], gap: float, levels: int = 5) -> list[int]:
+    """A height level for each value's label so that labels on one level are at least ``gap``
+    apart (left to right, the lowest free level; the least crowded one when none is free)."""
+    last = [-np.inf] * levels
+    placed = [0] * len(values)
+    for i in sorted(range(len(values)), key=lambda i: values[i]):
+        free = [k for k in range(levels) if values[i] - last[k] >= gap]
+        level = free[0] if free else int(np.argmin(last))
+        placed[i], last[level] = level, values[i]
+    return placed
 
 
 def roc_chart(evaluations: Mapping[str, Evaluation]) -> go.Figure:

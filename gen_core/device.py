@@ -40,6 +40,17 @@ def describe_device(device: torch.device) -> str:
     return f"CPU ({torch.get_num_threads()} threads)"
 
 
+ALL_THREADS = torch.get_num_threads()  # torch's own choice: one per physical core
+
+
+def share_cpu(training: bool) -> None:
+    """Torch threads of a process that serves pages: one while a run it launched trains, so the
+    run keeps its cores and the pages do not thrash against it; all of them otherwise."""
+    wanted = 1 if training else ALL_THREADS
+    if torch.get_num_threads() != wanted:
+        torch.set_num_threads(wanted)
+
+
 def seed_everything(seed: int) -> None:
     """Seed every RNG a run touches (Python, NumPy, torch on all devices)."""
     random.seed(seed)

@@ -3,8 +3,10 @@
 import dataclasses
 import os
 import signal
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -158,3 +160,56 @@ def test_the_oldest_finished_runs_are_pruned_beyond_the_kept_number(tmp_path):
         "20000103-000000-vae-old3",
         "20000102-000000-vae-old2",
     }
+
+
+def spare_pids() -> set[int]:
+    """Processes running gen_core.runs.spare, read from /proc."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"gen_core.runs.spare" in cmdline:
+                found.add(int(entry))
+    return found
+
+
+def test_a_spare_process_takes_the_next_run_and_is_gone_with_its_manager(tmp_path):
+    before = spare_pids()
+    manager = RunManager(tmp_path / "runs", limits=Limits(spare=True))
+    manager.refresh()  # nothing trains: a spare starts importing
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "runs" / ".spare").glob("*/ready")):
+        assert time.monotonic() < deadline, "the spare never became ready"
+        time.sleep(0.2)
+    (spare,) = spare_pids() - before
+    run_id = manager.submit(RunRequest.build("vae", TINY))
+    assert int((tmp_path / "runs" / run_id / "pid").read_text()) == spare  # it took the run
+    run = wait_for(manager, run_id, {"finished", "failed"}, timeout=120)
+    assert run.status == "finished" and read_info(run.checkpoint).step == 10
+    feed = RunFeed(run.path)
+    feed.update()
+    assert [s["step"] for s in feed.steps] == [1, 5, 10]  # the first step is logged at once
+    assert "Traceback" not in (run.path / "output.log").read_text()
+    deadline = time.monotonic() + 30
+    while spare in spare_pids() and time.monotonic() < deadline:  # it exits after its last event
+        manager.refresh()
+        time.sleep(0.2)
+    manager.refresh()  # idle again: a new spare for the next run
+    (fresh,) = spare_pids() - before
+    assert fresh != spare
+    manager.stop_polling()
+    assert spare_pids() - before == set()
+
+
+def test_a_spare_whose_app_is_gone_ends_by_itself(tmp_path):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    folder = tmp_path / "spare"
+    folder.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "gen_core.runs.spare", str(folder), str(gone.pid)], timeout=120
+    )
+    assert proc.returncode == 0 and not folder.exists()

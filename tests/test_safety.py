@@ -74,7 +74,13 @@ def test_a_checkpoint_is_written_every_checkpoint_minutes_too(mnist5k, tmp_path)
         checkpoint_minutes=1e-6,
     )
     assert trainer.run() == "finished"
-    assert [e.step for e in events if e.type == "checkpoint"] == [10, 20, 30, 40]  # each log step
+    assert [e.step for e in events if e.type == "checkpoint"] == [
+        1,
+        10,
+        20,
+        30,
+        40,
+    ]  # each log step
 
 
 def test_resume_uses_the_new_learning_rate_and_records_it(mnist5k, tmp_path):

@@ -17,7 +17,7 @@ import pandas  # noqa: F401 - whole, before any session draws (the module docstr
 import streamlit as st
 
 from gen_core.data import DatasetInfo, DatasetUnavailable, load_dataset
-from gen_core.device import describe_device, resolve_device
+from gen_core.device import describe_device, resolve_device, share_cpu
 from gen_core.runs import Limits, RunManager
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +42,7 @@ def page(title: str) -> None:
     st.navigation would fix that, but a pages/ folder makes a fresh server's first deep link
     bypass it, so the pages/ folder stays the router and this list is drawn by hand.
     """
+    share_cpu(run_manager().training())
     icon = next(i for _, t, i in PAGES if t == title)
     st.set_page_config(
         page_title=f"{title} · Generative-model explorer", page_icon=icon, layout="wide"
@@ -56,7 +57,8 @@ def page(title: str) -> None:
 def run_manager() -> RunManager:
     """One manager for every session: GEN_CORE_MAX_RUNS train at once (default 1),
     GEN_CORE_MAX_QUEUED wait or train in all (12), GEN_CORE_MAX_QUEUED_PER_USER per person (6),
-    and GEN_CORE_KEEP_RUNS finished runs stay in runs/ (50; the oldest go first)."""
+    GEN_CORE_KEEP_RUNS finished runs stay in runs/ (50; the oldest go first), and while none
+    trains a spare process waits with torch and the data loaded (GEN_CORE_SPARE_PROCESS=0: not)."""
 
     def env(name: str, default: int) -> int:
         return int(os.environ.get(name) or default)
@@ -66,6 +68,7 @@ def run_manager() -> RunManager:
         queued=env("GEN_CORE_MAX_QUEUED", 12),
         per_owner=env("GEN_CORE_MAX_QUEUED_PER_USER", 6),
         kept=env("GEN_CORE_KEEP_RUNS", 50),
+        spare=env("GEN_CORE_SPARE_PROCESS", 1) == 1,
     )
     manager = RunManager(RUNS, limits=limits)
     manager.start_polling()

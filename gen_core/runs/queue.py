@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -22,7 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gen_core import distributed
+from gen_core.files import atomic_write
 from gen_core.runs import folder as run_folder
+from gen_core.runs import spare
 from gen_core.runs.events import RunFeed
 from gen_core.runs.folder import RunStatus
 from gen_core.runs.request import RunRequest
@@ -41,6 +44,7 @@ class Limits:
     queued: int = 12
     per_owner: int = 6  # the remedy comparison queues six at once
     kept: int = 50
+    spare: bool = False  # keep a process with torch and the data loaded for the next run
 
 
 class RunManager:
@@ -65,6 +69,7 @@ class RunManager:
         self._poll_s = poll_s
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._spare: tuple[subprocess.Popen[bytes], Path] | None = None
 
     # -- launching ---------------------------------------------------------------------------
     def room(self, owner: str) -> int:
@@ -119,18 +124,52 @@ class RunManager:
                     break
                 self._start(run)
                 running += 1
+            if running == 0 and self.limits.spare:
+                self._keep_spare()  # while nothing trains, so it never takes a run's CPU
+
+    def training(self) -> bool:
+        """Whether a run this manager started is still going."""
+        with self._lock:
+            return any(proc.poll() is None for proc in self._procs.values())
+
+    def _keep_spare(self) -> None:
+        if self._spare is not None and self._spare[0].poll() is None:
+            return
+        folder = self.root / ".spare" / secrets.token_hex(4)
+        folder.mkdir(parents=True)
+        args = [self.python, "-m", "gen_core.runs.spare", str(folder), str(os.getpid())]
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                stdin=subprocess.DEVNULL, start_new_session=True, cwd=Path.cwd())
+        self._spare = proc, folder
+
+    def _take_spare(self, argv: list[str], log: Path) -> subprocess.Popen[bytes] | None:
+        """The spare process, given ``argv`` to run with its output in ``log``; None when there
+        is none ready (it is still importing, or it died)."""
+        if self._spare is None:
+            return None
+        proc, folder = self._spare
+        if proc.poll() is not None or not (folder / spare.READY).is_file():
+            return None
+        self._spare = None
+        order = {"argv": argv, "log": str(log)}
+        atomic_write(folder / spare.GO, lambda tmp: tmp.write_text(json.dumps(order)))
+        return proc
 
     def _start(self, run: RunStatus) -> None:
         processes = run.request.processes
         env = dict(os.environ)
         if processes > 1:  # gloo has no authentication: keep its traffic on loopback
             env.setdefault("GLOO_SOCKET_IFNAME", "lo")
-        launcher = distributed.launcher(self.python, processes)
-        args = [*launcher, "train", "--out", str(run.path), *run.request.args()]
-        log = (run.path / run_folder.OUTPUT).open("wb")
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, cwd=Path.cwd(), env=env)
-        log.close()
+        argv = ["train", "--out", str(run.path), *run.request.args()]
+        output = run.path / run_folder.OUTPUT
+        proc = self._take_spare(argv, output) if processes == 1 else None
+        if proc is None:
+            launcher = distributed.launcher(self.python, processes)
+            log = output.open("wb")
+            proc = subprocess.Popen([*launcher, *argv], stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True,
+                                    cwd=Path.cwd(), env=env)
+            log.close()
         self._procs[run.id] = proc
         (run.path / run_folder.PID).write_text(str(proc.pid))
 
@@ -164,10 +203,16 @@ class RunManager:
         return self._thread is not None and self._thread.is_alive()
 
     def stop_polling(self) -> None:
-        """End the polling thread, if any, once its current refresh is done."""
+        """End the polling thread, if any, once its current refresh is done, and the spare."""
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        with self._lock:
+            if self._spare is not None:
+                self._spare[0].kill()
+                self._spare[0].wait(timeout=10)
+                shutil.rmtree(self._spare[1], ignore_errors=True)
+                self._spare = None
 
     def _poll(self) -> None:
         while not self._stopping.is_set():

@@ -136,6 +136,7 @@ class Trainer:
         sums: dict[str, torch.Tensor] = {}
         count, epoch_reported = 0, self.stream.epoch
         tick, tick_step = time.perf_counter(), self.step
+        first = self.step + 1  # logged at once: a watcher's first loss point comes in a second
         while self.step < total:
             # Every rank stops at the same step. Alone, the request is a file check each step; under
             # DDP agreeing on it is a collective and a host sync, so ranks consult at log steps only.
@@ -155,7 +156,7 @@ class Trainer:
             count += 1
             self.step += 1
             last = self.step == total
-            if count and (self.step % self.log_every == 0 or last):
+            if count and (self.step % self.log_every == 0 or last or self.step == first):
                 means = self.dist.mean(torch.stack(list(sums.values())).float() / count).tolist()
                 metrics = dict(zip(sums, means, strict=True))
                 bad = [k for k, v in metrics.items() if not math.isfinite(v)]

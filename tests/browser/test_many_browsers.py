@@ -11,7 +11,10 @@ PAGES = ["", "anomaly", "latent_space", "interpolate", "train"]
 
 
 def test_five_browsers_on_a_cold_server_see_no_error(browser):
-    with serve() as url:  # a fresh server: its first imports happen under five sessions at once
+    with serve() as (
+        url,
+        _,
+    ):  # a fresh server: its first imports happen under five sessions at once
         contexts = [browser.new_context(viewport={"width": 1300, "height": 900}) for _ in PAGES]
         pages = [context.new_page() for context in contexts]
         for page, path in zip(pages, PAGES, strict=True):

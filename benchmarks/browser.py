@@ -1,0 +1,191 @@
+"""Browser speed, measured in Debian's headless Chromium as a person uses the app.
+
+- scrub: arrow-key steps along the Interpolate page's scrubber; ms from each input event to the
+  frame after the new image is drawn (the component records them), per shipped checkpoint;
+- hover: pointer moves over the Latent space map (the 2-D VAE's decoded grid; the conv VAE's
+  PCA map, the nearest code); the same measure;
+- settle: each page opened again on a warm server, until Streamlit's running mark is gone;
+  Home's first visit on a cold server likewise;
+- first loss point: Start on the Train page until the loss chart is drawn;
+- training beside a dragging session: images/s of a run the app launched while another browser
+  session moves over the latent map, beside the same run from the command line alone.
+
+Targets (issue 14): scrub and hover p95 <= 50 ms; warm settle <= 2 s; Home's first visit
+<= 4 s; first loss point <= 3 s; training >= 0.9x. Run it on a quiet machine.
+Run: .venv/bin/python benchmarks/browser.py [--smoke]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _browser import CHROMIUM, FLAGS, ROOT, serve
+from _common import p95, ratio_line
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from gen_core.runs import RunRequest
+
+FRAME_MS, SETTLE_S, HOME_COLD_S, FIRST_LOSS_S, TRAIN_RATIO = 50.0, 2.0, 4.0, 3.0, 0.9
+PAGES = (
+    ("", "Generative-model explorer"),
+    ("train", "Train"),
+    ("interpolate", "Interpolate"),
+    ("latent_space", "Latent space"),
+    ("anomaly", "Anomaly check"),
+    ("report", "Model report"),
+)
+MAP = ".latent-map canvas.map"
+
+
+def settle_s(page: Page, url: str, title: str) -> float:
+    """Seconds from navigation until the page's title shows and no script runs any more."""
+    start = time.perf_counter()
+    page.goto(url)
+    expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=180_000)
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=180_000)
+    return time.perf_counter() - start
+
+
+def latencies(page: Page) -> list[float]:
+    return page.evaluate("() => window.__genCoreLatency.splice(0)")
+
+
+def scrub_ms(page: Page, url: str, checkpoint: str, steps: int) -> list[float]:
+    page.goto(f"{url}/interpolate?checkpoint=checkpoints/{checkpoint}")
+    expect(page.locator(".scrubber .where")).to_contain_text("frame 1 of", timeout=180_000)
+    page.wait_for_timeout(500)
+    page.evaluate("() => (window.__genCoreLatency = [])")
+    page.locator(".scrubber input.position").focus()
+    for _ in range(steps):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(200)
+    return latencies(page)
+
+
+def hover_ms(page: Page, url: str, checkpoint: str, moves: int) -> list[float]:
+    page.goto(f"{url}/latent_space?checkpoint=checkpoints/{checkpoint}")
+    if checkpoint != "vae":  # above 2-D: a projection first (PCA, quick)
+        page.get_by_text("PCA", exact=True).click()
+        page.get_by_role("button", name="Compute projection").click()
+    expect(page.locator(MAP)).to_be_visible(timeout=180_000)
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=180_000)
+    page.wait_for_timeout(500)
+    page.evaluate("() => (window.__genCoreLatency = [])")
+    sweep(page, moves)
+    page.wait_for_timeout(200)
+    return latencies(page)
+
+
+def sweep(page: Page, moves: int) -> None:
+    """Pointer moves back and forth across the map, as a person exploring it."""
+    box = page.locator(MAP).bounding_box()
+    assert box is not None
+    for i in range(moves):
+        t = (i % 100) / 99
+        x = box["x"] + box["width"] * (0.1 + 0.8 * (t if (i // 100) % 2 == 0 else 1 - t))
+        y = box["y"] + box["height"] * (0.3 + 0.4 * abs(((i * 7) % 100) / 99 - 0.5))
+        page.mouse.move(x, y)
+
+
+def first_loss_s(page: Page, url: str) -> float:
+    settle_s(page, f"{url}/train", "Train")
+    start = time.perf_counter()
+    page.get_by_role("button", name="▶️ Start training").click()
+    expect(page.locator(".st-key-chart_losses .js-plotly-plot")).to_be_visible(timeout=180_000)
+    return time.perf_counter() - start
+
+
+def images_per_s(events: Path) -> float:
+    """The median images/s of a run's logged steps after its first (warm-up) one."""
+    rates = [
+        e["images_per_s"]
+        for e in map(json.loads, events.read_text().splitlines())
+        if e["type"] == "step"
+    ]
+    return statistics.median(rates[1:] or rates)
+
+
+def cli_rate(steps: int) -> float:
+    """The Train page's default dcgan run, for ``steps`` steps, from the command line alone."""
+    out = Path(tempfile.mkdtemp()) / "run"
+    request = RunRequest.build("dcgan", {"steps": steps})
+    cmd = [sys.executable, "-m", "gen_core", "train", "--out", str(out), *request.args()]
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+    return images_per_s(out / "events.jsonl")
+
+
+def app_rate_while_dragging(browser: Browser, seconds: float) -> float:
+    """The same run started on the Train page while a second session sweeps over the map."""
+    runs = Path(tempfile.mkdtemp(prefix="gen_core_bench_runs_"))
+    with serve(runs) as (url, _):
+        trainer, explorer = browser.new_page(), browser.new_page()
+        hover_ms(explorer, url, "vae", 10)
+        first_loss_s(trainer, url)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            sweep(explorer, 50)
+        return images_per_s(next(runs.glob("*/events.jsonl")))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="one checkpoint, a few events")
+    args = parser.parse_args()
+    checkpoints = ("vae",) if args.smoke else ("dcgan", "fcgan", "vae", "conv-vae")
+    events = 10 if args.smoke else 200
+    rows: list[tuple[str, float, float, str]] = []  # (what, measured, target, unit)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        with serve() as (url, _):
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            rows.append(
+                (
+                    "Home, first visit (cold server)",
+                    settle_s(page, url, PAGES[0][1]),
+                    HOME_COLD_S,
+                    "s",
+                )
+            )
+            for path, title in PAGES if not args.smoke else PAGES[:1]:
+                settle_s(page, f"{url}/{path}", title)  # the first visit warms its caches
+                warm = settle_s(page, f"{url}/{path}", title)
+                rows.append((f"warm settle: {path or 'home'}", warm, SETTLE_S, "s"))
+            for name in checkpoints:
+                rows.append(
+                    (f"scrub p95: {name}", p95(scrub_ms(page, url, name, events)), FRAME_MS, "ms")
+                )
+            for name in ("vae",) if args.smoke else ("vae", "conv-vae"):
+                rows.append(
+                    (f"hover p95: {name}", p95(hover_ms(page, url, name, events)), FRAME_MS, "ms")
+                )
+            if not args.smoke:
+                rows.append(
+                    ("first loss point after Start", first_loss_s(page, url), FIRST_LOSS_S, "s")
+                )
+        if not args.smoke:
+            alone = cli_rate(600)
+            beside = app_rate_while_dragging(browser, 45)
+            print(
+                f"dcgan images/s: command line alone {alone:.0f}, from the app while a second "
+                f"session drags over the map {beside:.0f}"
+            )
+            rows.append(("training speed vs CLI alone", beside / alone, TRAIN_RATIO, "x"))
+        browser.close()
+    print(f"{'figure':<36} {'measured':>10} {'target':>8} {'ratio':>7}")
+    for what, measured, target, unit in rows:
+        print(
+            f"{what:<36} {measured:>8.2f} {unit:<2}{target:>6.1f} {unit:<2}{measured / target:>6.2f}x"
+        )
+    frames = [m for what, m, _, _ in rows if "p95" in what]
+    print(ratio_line("slowest frame p95 ms vs target", max(frames), FRAME_MS))
+
+
+if __name__ == "__main__":
+    main()

@@ -135,12 +135,18 @@ def default_root() -> Path:
     return Path(os.environ.get("GEN_CORE_DATA", "data"))
 
 
+MNIST_RAW = (  # torchvision's raw MNIST files: named here, so looking costs no torchvision import
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+
+
 def mnist_on_disk(root: Path | None = None) -> bool:
     """Whether full MNIST loads from ``root`` without a download (torchvision's raw files)."""
-    from torchvision.datasets import MNIST
-
     raw = (default_root() if root is None else Path(root)) / "MNIST" / "raw"
-    return all((raw / Path(url).stem).is_file() for url, _ in MNIST.resources)
+    return all((raw / name).is_file() for name in MNIST_RAW)
 
 
 def downloads_allowed() -> bool:
@@ -205,19 +211,16 @@ def _load_mnist_5k() -> Dataset:
 
 def _load_mnist(root: Path) -> Dataset:
     """Full MNIST through torchvision from ``root``, downloading it when the network allows."""
+    download = not mnist_on_disk(root)
+    if download and not downloads_allowed():  # said before torchvision's 1.5 s import
+        raise DatasetUnavailable(
+            f"MNIST is not in {root}/MNIST/raw and downloads are off (GEN_CORE_OFFLINE=1). "
+            "Unset it on a machine with internet, or place the four IDX files there."
+        )
     from torchvision.datasets import MNIST
 
-    download = False
-    try:
-        MNIST(str(root), train=True, download=False)
-    except RuntimeError:
-        if not downloads_allowed():
-            raise DatasetUnavailable(
-                f"MNIST is not in {root}/MNIST/raw and downloads are off (GEN_CORE_OFFLINE=1). "
-                "Unset it on a machine with internet, or place the four IDX files there."
-            ) from None
+    if download:
         _check_reachable(MNIST.mirrors[0] + MNIST.resources[0][0], "MNIST", root)
-        download = True
     try:
         train = MNIST(str(root), train=True, download=download)
         test = MNIST(str(root), train=False, download=download)

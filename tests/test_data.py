@@ -138,3 +138,11 @@ def test_training_on_chosen_classes_only(mnist5k):
     assert only_classes(mnist5k.train, "") is mnist5k.train
     with pytest.raises(ValueError, match="no images have the labels 11"):
         only_classes(mnist5k.train, "11")
+
+
+def test_the_raw_mnist_names_are_torchvisions_so_looking_needs_no_torchvision():
+    from torchvision.datasets import MNIST
+
+    from gen_core.data import MNIST_RAW
+
+    assert tuple(Path(url).stem for url, _ in MNIST.resources) == MNIST_RAW

@@ -6,7 +6,7 @@ import streamlit as st
 
 from gen_core.runs import RunManager, RunStatus
 from ui.charts import LABELS, compare_chart, final_values
-from ui.run_view import REFRESH_S, feed_for
+from ui.run_view import LIVE_S, feed_for
 
 BOOKKEEPING = {"log_every", "sample_every", "checkpoint_every"}  # follow epochs: not news
 
@@ -32,7 +32,7 @@ def compare_runs(manager: RunManager) -> None:
     )
     picked = [r for r in runs if r.id in chosen]
     live = any(r.status in ("queued", "running") for r in picked)
-    st.fragment(_chart, run_every=REFRESH_S if live else None)(manager, picked, live)
+    st.fragment(_chart, run_every=LIVE_S if live else None)(manager, picked, live)
 
 
 def _chart(manager: RunManager, picked: list[RunStatus], live: bool) -> None:

@@ -19,7 +19,8 @@ from ui.charts import class_bars, class_names, metric_chart
 from ui.checkpoints import classifier, download_button
 from ui.detector import upload_classifier
 
-REFRESH_S = 1.0
+LIVE_S = 2.0  # a watched run's refresh: each costs the server and the browser a redraw
+FIRST_S = 0.5  # until its first logged step, which then shows within a second of arriving
 BADGES = {
     "queued": "🕓 queued",
     "running": "🏃 running",
@@ -55,17 +56,20 @@ def show_run(manager: RunManager, run_id: str) -> None:
         )
     if run.status == "failed":
         st.error(f"The run failed. {run.reason}")
-    st.fragment(_live, run_every=REFRESH_S if run.status in ("queued", "running") else None)(
-        manager, run_id, run.status
-    )
+    feed = feed_for(run)
+    feed.update()
+    every = (LIVE_S if feed.steps else FIRST_S) if run.status in ("queued", "running") else None
+    st.fragment(_live, run_every=every)(manager, run_id, run.status, every)
 
 
-def _live(manager: RunManager, run_id: str, shown_status: str) -> None:
+def _live(manager: RunManager, run_id: str, shown_status: str, every: float | None) -> None:
     run = manager.status(run_id)
     feed = feed_for(run)
     feed.update()
     if run.status != shown_status:
         st.rerun()  # the header (status, stop button) belongs to the whole page
+    if every == FIRST_S and feed.steps:
+        st.rerun()  # the first point is in: poll at the slower, cheaper pace from here
     _progress(feed, run)
     grids = _grid_classes(feed)
     findings = diagnostics.check(feed.steps)

@@ -88,7 +88,7 @@ export default function ({ data, parentElement, setTriggerValue, setStateValue }
     chip.addEventListener("click", () => {
       hidden.has(c) ? hidden.delete(c) : hidden.add(c);
       chip.classList.toggle("off", hidden.has(c));
-      draw();
+      drawDots();
     });
   });
 
@@ -166,14 +166,25 @@ export default function ({ data, parentElement, setTriggerValue, setStateValue }
     }
   }
 
-  function draw() {
-    const dpr = window.devicePixelRatio || 1;
-    width = stage.clientWidth - 156;
-    canvas.width = width * dpr;
-    canvas.height = data.height * dpr;
+  // The dots change only with the size and the legend, so they are drawn once to a layer and
+  // each pointer move repaints that layer, the path and the cursor: one frame, a few draws.
+  const dots = document.createElement("canvas");
+  let dpr = 1;
+
+  function layout() {
+    dpr = window.devicePixelRatio || 1;
+    width = Math.max(200, stage.clientWidth - 156);
+    for (const c of [canvas, dots]) {
+      c.width = width * dpr;
+      c.height = data.height * dpr;
+    }
     canvas.style.width = `${width}px`;
     canvas.style.height = `${data.height}px`;
-    const ctx = canvas.getContext("2d");
+    drawDots();
+  }
+
+  function drawDots() {
+    const ctx = dots.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, width, data.height);
     ctx.globalAlpha = 0.75;
@@ -183,6 +194,15 @@ export default function ({ data, parentElement, setTriggerValue, setStateValue }
       ctx.fillStyle = data.colours[data.label[i]];
       ctx.fillRect(px - 2, py - 2, 4, 4);
     }
+    draw();
+  }
+
+  function draw() {
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(dots, 0, 0);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.globalAlpha = 1;
     if (path.length) {
       const line = walk(path, 24, data.path.method).map(([x, y]) => toPx(x, y));
@@ -235,6 +255,8 @@ export default function ({ data, parentElement, setTriggerValue, setStateValue }
     moved = false;
     if (dragging >= 0) canvas.setPointerCapture(event.pointerId);
   });
+  let frame = null;
+  const waiting = []; // timestamps of the pointer events the next frame answers
   canvas.addEventListener("pointermove", (event) => {
     const [px, py] = local(event);
     const [x, y] = toLatent(px, py);
@@ -242,13 +264,17 @@ export default function ({ data, parentElement, setTriggerValue, setStateValue }
     if (dragging >= 0) {
       path[dragging] = [x, y];
       moved = true;
-      showStrip();
     }
     canvas.style.cursor = dragging >= 0 || handleAt(px, py) >= 0 ? "grab" : "crosshair";
-    draw();
-    showPreview();
-    const start = event.timeStamp;
-    requestAnimationFrame(() => latencies().push(performance.now() - start));
+    waiting.push(event.timeStamp);
+    frame ??= requestAnimationFrame(() => {
+      frame = null;
+      draw();
+      showPreview();
+      if (dragging >= 0) showStrip();
+      const starts = waiting.splice(0);
+      requestAnimationFrame(() => latencies().push(...starts.map((t) => performance.now() - t)));
+    });
   });
   canvas.addEventListener("pointerleave", () => {
     hover = null;
@@ -272,7 +298,7 @@ export default function ({ data, parentElement, setTriggerValue, setStateValue }
   canvas.toPixel = (x, y) => toPx(x, y);
   canvas.pointPixel = (i) => toPx(data.x[i], data.y[i]);
 
-  const resize = new ResizeObserver(() => draw());
+  const resize = new ResizeObserver(() => layout());
   resize.observe(stage);
   if (tiles) tiles.decode().then(() => (showPreview(), showStrip()), showPreview);
   showPreview();

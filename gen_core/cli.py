@@ -19,12 +19,19 @@ from typing import Any
 import torch
 
 from gen_core import checkpoints as ckpt
+from gen_core.analysis.latent import (
+    PROJECTIONS,
+    UMAP_DEFAULTS,
+    map_latents,
+    project,
+    projection_key,
+)
 from gen_core.analysis.report import checkpoint_report, classifier_path
 from gen_core.data import DATASETS, DatasetUnavailable, Split, load_dataset, only_classes
 from gen_core.device import resolve_device, seed_everything
 from gen_core.distributed import close, init_from_env, local_device
 from gen_core.images import save_grid
-from gen_core.models import MODELS, GenerativeModel, build_model
+from gen_core.models import MODELS, VAE, GenerativeModel, build_model
 from gen_core.models.classifier import accuracy
 from gen_core.options import add_options, to_args
 from gen_core.preprocess import framing_for
@@ -123,6 +130,16 @@ def main(argv: list[str] | None = None) -> int:
         "--seed", type=whole(0, 2**63 - 1), default=0, help="the same seed for every run"
     )
     remedy.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    projector = commands.add_parser(
+        "project",
+        help="project a VAE's map of its test items to 2-D (UMAP and PCA at the app's defaults) "
+        "and keep it where the Latent space page looks first",
+    )
+    projector.add_argument("checkpoint", help="VAE checkpoint stem, e.g. checkpoints/conv-vae")
+    projector.add_argument(
+        "--dataset", help="the test items to map (default: the checkpoint's own dataset)"
+    )
+    projector.add_argument("--out", default="checkpoints/projections", help="folder to write")
     args, rest = parser.parse_known_args(argv)
     if args.command == "train":
         return train(rest)
@@ -138,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             "classifier": classifier_command,
             "report": report_command,
             "remedies": remedies_command,
+            "project": project_command,
         }
         return handlers[args.command](args)
     except (ckpt.CheckpointError, DatasetUnavailable, OSError) as err:
@@ -394,6 +412,26 @@ def export_command(args: argparse.Namespace) -> int:
         history=info.history,
     )
     print(f"exported {info.path} to {stem}")
+    return 0
+
+
+def project_command(args: argparse.Namespace) -> int:
+    loaded = ckpt.load_checkpoint(args.checkpoint)
+    if not isinstance(loaded.model, VAE) or loaded.model.latent_dim <= 2:
+        print(
+            "error: only a VAE of more than 2 latent dimensions has a map to project",
+            file=sys.stderr,
+        )
+        return 1
+    dataset = args.dataset or loaded.info.dataset.name
+    latents = map_latents(loaded.model, dataset)
+    key = projection_key(loaded.info, dataset)
+    for method in PROJECTIONS:
+        params = UMAP_DEFAULTS if method == "umap" else {}
+        project(latents, method, cache_dir=args.out, key=key, **params)
+    print(
+        f"projected {len(latents):,} test items of {dataset} for {loaded.info.path} to {args.out}"
+    )
     return 0
 
 

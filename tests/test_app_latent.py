@@ -1,11 +1,19 @@
 """AppTest of the Interpolate and Latent Space pages on the shipped checkpoints."""
 
+import numpy as np
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from gen_core.analysis.latent import decode, encode, seeded_latents
-from gen_core.checkpoints import load_checkpoint
+from gen_core.analysis.latent import (
+    UMAP_DEFAULTS,
+    decode,
+    encode,
+    projection_file,
+    projection_key,
+    seeded_latents,
+)
+from gen_core.checkpoints import load_checkpoint, read_info
 from gen_core.data import load_dataset
 
 from .helpers import ROOT, component_data, open_page, sprite_images
@@ -116,12 +124,23 @@ def test_umap_on_the_conv_vae():
     at.button[0].click().run()
     assert not at.exception
     shown = component_data(at, "ls_map")
+    info = read_info(ROOT / "checkpoints" / "conv-vae")  # its map ships with it: no 20 s wait
+    key = projection_key(info, "mnist-5k")
+    params = {"n_neighbors": 10, "min_dist": 0.1}
+    assert not projection_file(ROOT / "checkpoints" / "projections", key, "umap", params).exists()
+    default = projection_file(ROOT / "checkpoints" / "projections", key, "umap", UMAP_DEFAULTS)
+    assert default.is_file()
     assert any(m.value.startswith("**UMAP projection") for m in at.markdown)
     assert len(shown["x"]) == 1000 and shown["tiles"]["mode"] == "points"  # decoded μ per point
     at.radio(key="ls_method").set_value("pca")
     at.button[0].click().run()
     assert any(m.value.startswith("**PCA projection") for m in at.markdown)
     assert len(component_data(at, "ls_map")["x"]) == 1000
+    at.radio(key="ls_method").set_value("umap")
+    at.slider(key="ls_neighbors").set_value(15)
+    at.button[0].click().run()
+    shipped = np.round(np.load(default), 4)
+    assert component_data(at, "ls_map")["x"] == shipped[:, 0].tolist()
 
 
 @pytest.mark.parametrize("checkpoint", ["dcgan", "fcgan", "vae", "conv-vae"])

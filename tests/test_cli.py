@@ -252,3 +252,18 @@ def test_stopping_one_remedy_run_stops_the_comparison(tmp_path):
     assert "the remedies after it were not run" in proc.stderr
     rows = [line.split()[0] for line in proc.stdout.splitlines()[1:] if not line.startswith("-")]
     assert rows == ["baseline"]
+
+
+def test_project_writes_the_maps_the_latent_page_looks_for_first(tmp_path):
+    from gen_core.analysis.latent import UMAP_DEFAULTS, projection_file, projection_key
+
+    train = ["--model", "vae", "--latent-dim", "3", "--dataset", "mnist-5k", "--steps", "5"]
+    cli("train", *train, "--out", str(tmp_path / "run"))
+    stem = tmp_path / "run" / "checkpoint"
+    cli("project", str(stem), "--out", str(tmp_path / "maps"))
+    key = projection_key(ckpt.read_info(stem), "mnist-5k")
+    umap = projection_file(tmp_path / "maps", key, "umap", UMAP_DEFAULTS)
+    pca = projection_file(tmp_path / "maps", key, "pca", {})
+    assert umap.is_file() and pca.is_file()
+    flat = cli("project", "checkpoints/vae", "--out", str(tmp_path / "no"), check=False)
+    assert flat.returncode == 1 and "more than 2 latent dimensions" in flat.stderr

@@ -11,17 +11,26 @@ import plotly.colors
 import streamlit as st
 import torch
 
-from gen_core.analysis.latent import PROJECTIONS, Projection, encode, project
-from gen_core.checkpoints import CheckpointInfo
+from gen_core.analysis.latent import (
+    MAP_ITEMS,
+    PROJECTIONS,
+    Projection,
+    encode,
+    map_latents,
+    project,
+    projection_file,
+    projection_key,
+)
+from gen_core.checkpoints import CheckpointInfo, read_info
 from gen_core.data import DIGITS, Kind, kind_of, load_dataset, mnist_on_disk
 from gen_core.models import VAE
 from gen_core.preprocess import ImageRejected, framing_for, prepare
 from ui.checkpoints import cached_model, version
-from ui.common import RUNS
+from ui.common import RUNS, SHIPPED
 from ui.drawing import drawing
 
 PROJECTION_CACHE = RUNS / ".cache" / "projections"
-MAX_TEST_ITEMS = 2000  # a larger test split is sampled: maps and UMAP stay quick
+SHIPPED_PROJECTIONS = SHIPPED / "projections"
 CLASS_COLOURS = plotly.colors.qualitative.D3  # ten strong hues (tab10): none fades into white
 
 
@@ -70,7 +79,7 @@ def shown_for(info: CheckpointInfo) -> ShownSet:
 @st.cache_data(show_spinner="Loading the test set…", max_entries=4)
 def shown_set(name: str) -> ShownSet:
     data = load_dataset(name)
-    test = data.test.sample(MAX_TEST_ITEMS)
+    test = data.test.sample(MAP_ITEMS)
     return ShownSet(name, test.images, test.labels.numpy(), data.info.classes)
 
 
@@ -79,17 +88,22 @@ def encoded_test_set(path: str, modified: float, dataset: str) -> np.ndarray:
     """Posterior means of a test set for one checkpoint version."""
     model = cached_model(path, modified)
     assert isinstance(model, VAE)
-    return encode(model, shown_set(dataset).images).numpy()
+    return map_latents(model, dataset)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def projected(
     path: str, modified: float, dataset: str, method: Projection, n_neighbors: int, min_dist: float
 ) -> np.ndarray:
-    """2-D coordinates of the encoded test set, cached here and on disk per checkpoint and settings."""
+    """2-D coordinates of the encoded test set per checkpoint and settings: shipped with the
+    shipped checkpoints (`make checkpoints`), else computed once and kept under runs/.cache."""
     latents = encoded_test_set(path, modified, dataset)
     params = {"n_neighbors": n_neighbors, "min_dist": min_dist} if method == "umap" else {}
-    return project(latents, method, cache_dir=PROJECTION_CACHE, **params)
+    key = projection_key(read_info(path), dataset)
+    shipped = projection_file(SHIPPED_PROJECTIONS, key, method, params)
+    if shipped.is_file():
+        return np.load(shipped)
+    return project(latents, method, cache_dir=PROJECTION_CACHE, key=key, **params)
 
 
 def projection(

@@ -14,7 +14,8 @@ from typing import Any, Literal, get_args
 import numpy as np
 import torch
 
-from gen_core.data import to_unit
+from gen_core.checkpoints import CheckpointInfo
+from gen_core.data import load_dataset, to_unit
 from gen_core.files import atomic_write
 from gen_core.models import VAE, GenerativeModel
 
@@ -137,26 +138,30 @@ def encode(
     return torch.cat(out)
 
 
+MAP_ITEMS = 2000  # test items a latent map shows: a larger split is sampled, so UMAP stays quick
+UMAP_DEFAULTS: dict[str, Any] = {"n_neighbors": 15, "min_dist": 0.1}
+
+
 def project(
     latents: np.ndarray,
     method: Projection = "umap",
     cache_dir: str | Path | None = None,
+    key: str | None = None,
     **params: Any,
 ) -> np.ndarray:
     """2-D coordinates for latents above 2-D: UMAP (McInnes et al., 2018) or PCA.
 
     UMAP params: n_neighbors (15), min_dist (0.1), seed (0); PCA has none. With ``cache_dir``
-    the result is kept on disk, keyed by the latents and settings, and reused.
+    the result is kept on disk under ``key`` (what the latents come from, say a checkpoint's
+    weights and a dataset; by default a hash of the latents) and the settings, and reused.
     """
     latents = np.ascontiguousarray(latents, dtype=np.float32)
     if method not in PROJECTIONS:
         raise ValueError(f"unknown projection {method!r}; choose one of {', '.join(PROJECTIONS)}")
     file = None
     if cache_dir is not None:
-        key = hashlib.sha256(
-            latents.tobytes() + json.dumps([method, latents.shape, params], sort_keys=True).encode()
-        ).hexdigest()[:24]
-        file = Path(cache_dir) / f"{method}-{key}.npy"
+        key = key or hashlib.sha256(latents.tobytes() + repr(latents.shape).encode()).hexdigest()
+        file = projection_file(cache_dir, key, method, params)
         if file.exists():
             return np.load(file)
     coords = _fit(latents, method, params)
@@ -164,6 +169,22 @@ def project(
         file.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(file, lambda tmp: _save_npy(tmp, coords))
     return coords
+
+
+def projection_key(info: CheckpointInfo, dataset: str) -> str:
+    """What a map's latents come from: the checkpoint's weights (by their hash) and the data."""
+    return f"{info.weights.sha256[:16]}-{dataset}"
+
+
+def map_latents(model: VAE, dataset: str) -> np.ndarray:
+    """The posterior means of the test items a latent map shows (the same on every machine)."""
+    return encode(model, load_dataset(dataset).test.sample(MAP_ITEMS).images).numpy()
+
+
+def projection_file(folder: str | Path, key: str, method: Projection, params: dict) -> Path:
+    """Where :func:`project` keeps the projection of ``key``'s latents with these settings."""
+    digest = hashlib.sha256(json.dumps([key, method, params], sort_keys=True).encode())
+    return Path(folder) / f"{method}-{digest.hexdigest()[:24]}.npy"
 
 
 def _save_npy(path: Path, array: np.ndarray) -> None:

@@ -20,7 +20,7 @@ from ui.checkpoints import classifier, download_button
 from ui.detector import upload_classifier
 
 LIVE_S = 2.0  # a watched run's refresh: each costs the server and the browser a redraw
-FIRST_S = 0.5  # until its first logged step, which then shows within a second of arriving
+FIRST_S = 1.0  # until its first logged step, which then shows within a second of arriving
 BADGES = {
     "queued": "🕓 queued",
     "running": "🏃 running",
@@ -68,9 +68,11 @@ def _live(manager: RunManager, run_id: str, shown_status: str, every: float | No
     feed.update()
     if run.status != shown_status:
         st.rerun()  # the header (status, stop button) belongs to the whole page
-    if every == FIRST_S and feed.steps:
-        st.rerun()  # the first point is in: poll at the slower, cheaper pace from here
     _progress(feed, run)
+    warnings = st.container()  # filled last: the charts go out before the grids are read
+    charts, samples = st.columns([3, 2])
+    with charts:
+        _charts(feed)
     grids = _grid_classes(feed)
     findings = diagnostics.check(feed.steps)
     vanished = grids and diagnostics.vanishing_classes(
@@ -78,18 +80,18 @@ def _live(manager: RunManager, run_id: str, shown_status: str, every: float | No
         expected=_expected_classes(feed),
         names=_class_names(feed),
     )
-    if vanished:
-        findings.append(vanished)
-    for finding in findings:
-        st.warning(finding.message, icon="⚠️")
-    charts, samples = st.columns([3, 2])
-    with charts:
-        _charts(feed)
+    for finding in [*findings, vanished] if vanished else findings:
+        warnings.warning(finding.message, icon="⚠️")
     with samples:
         _samples(feed, {step: counts for step, _, counts in grids})
     formulas.explain(feed.start.family if feed.start else "gan")
     if run.status in ("finished", "stopped") and run.checkpoint:
         _checkpoint(run.checkpoint, run.id)
+    if every == FIRST_S and feed.steps:  # from the tick after the first point was drawn,
+        drawn = st.session_state.setdefault("first_points_drawn", set())  # poll more slowly
+        if run_id in drawn:
+            st.rerun()
+        drawn.add(run_id)
 
 
 def _progress(feed: RunFeed, run: RunStatus) -> None:

@@ -91,3 +91,15 @@ def test_a_run_json_from_before_typed_requests_still_reads(tmp_path):
     request, created = read_request(tmp_path)
     assert created == 3.0 and request.processes == 2
     assert request.train.lr_g == 1e-4 and request.train.log_every == 7
+
+
+def test_a_resumed_run_is_labelled_by_its_model_and_title(tmp_path):
+    from gen_core.runs import RunFeed
+    from gen_core.runs.folder import read_status
+
+    info = read_info(ROOT / "checkpoints" / "dcgan")
+    folder = tmp_path / "20000101-000000-dcgan-resumed"
+    folder.mkdir()
+    write_request(folder, RunRequest.resuming(info, {"epochs": info.epoch + 1}, title="more"), 0.0)
+    label = read_status(folder, RunFeed(folder)).label
+    assert label == "20000101-000000-dcgan-resumed · dcgan · more" and "?" not in label

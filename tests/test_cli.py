@@ -254,6 +254,7 @@ def test_stopping_one_remedy_run_stops_the_comparison(tmp_path):
     assert rows == ["baseline"]
 
 
+@pytest.mark.slow  # UMAP's first fit compiles with numba: half a minute
 def test_project_writes_the_maps_the_latent_page_looks_for_first(tmp_path):
     from gen_core.analysis.latent import UMAP_DEFAULTS, projection_file, projection_key
 

@@ -26,6 +26,15 @@ FLAGS = [
     "--no-first-run",
 ]
 
+PAGES = (  # each page's path and the title it shows once drawn
+    ("", "Generative-model explorer"),
+    ("train", "Train"),
+    ("interpolate", "Interpolate"),
+    ("latent_space", "Latent space"),
+    ("anomaly", "Anomaly check"),
+    ("report", "Model report"),
+)
+
 
 def free_port() -> int:
     with socket.socket() as s:

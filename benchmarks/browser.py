@@ -28,21 +28,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from _browser import CHROMIUM, FLAGS, ROOT, serve
+from _browser import CHROMIUM, FLAGS, PAGES, ROOT, serve
 from _common import p95, ratio_line
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from gen_core.runs import RunRequest
 
 FRAME_MS, SETTLE_S, HOME_COLD_S, FIRST_LOSS_S, TRAIN_RATIO = 50.0, 2.0, 4.0, 3.0, 0.9
-PAGES = (
-    ("", "Generative-model explorer"),
-    ("train", "Train"),
-    ("interpolate", "Interpolate"),
-    ("latent_space", "Latent space"),
-    ("anomaly", "Anomaly check"),
-    ("report", "Model report"),
-)
 MAP = ".latent-map canvas.map"
 
 

@@ -18,18 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from _browser import CHROMIUM, FLAGS, serve
+from _browser import CHROMIUM, FLAGS, PAGES, serve
 from _common import ratio_line
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = (
-    ("", "Generative-model explorer"),
-    ("train", "Train"),
-    ("interpolate", "Interpolate"),
-    ("latent_space", "Latent space"),
-    ("anomaly", "Anomaly check"),
-    ("report", "Model report"),
-)
 PEAK = "import resource; print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
 
 

@@ -205,23 +205,14 @@ def test_a_mistyped_option_value_is_named_with_what_it_should_be(
     assert f"argument {option}: {said}" in capsys.readouterr().err
 
 
+SIX_FCGAN_STEPS = ["--model", "fcgan", "--dataset", "mnist-5k", "--steps", "6", "--device", "cpu"]
+
+
 @pytest.mark.slow
 def test_remedies_trains_each_run_into_its_folder_and_prints_where_each_ended(tmp_path):
     from gen_core.training.remedies import remedies
 
-    proc = cli(
-        "remedies",
-        "--model",
-        "fcgan",
-        "--dataset",
-        "mnist-5k",
-        "--steps",
-        "6",
-        "--device",
-        "cpu",
-        "--out",
-        str(tmp_path),
-    )
+    proc = cli("remedies", *SIX_FCGAN_STEPS, "--out", str(tmp_path))
     names = list(remedies("fcgan"))
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(n.replace(" ", "-") for n in names)
     smoothed = ckpt.read_info(tmp_path / "one-sided-label-smoothing" / "checkpoint")
@@ -235,19 +226,7 @@ def test_remedies_trains_each_run_into_its_folder_and_prints_where_each_ended(tm
 def test_stopping_one_remedy_run_stops_the_comparison(tmp_path):
     (tmp_path / "baseline").mkdir()
     (tmp_path / "baseline" / "STOP").touch()  # as a Ctrl-C or `touch OUT/baseline/STOP` would
-    proc = cli(
-        "remedies",
-        "--model",
-        "fcgan",
-        "--dataset",
-        "mnist-5k",
-        "--steps",
-        "6",
-        "--device",
-        "cpu",
-        "--out",
-        str(tmp_path),
-    )
+    proc = cli("remedies", *SIX_FCGAN_STEPS, "--out", str(tmp_path))
     assert [p.name for p in tmp_path.iterdir()] == ["baseline"]
     assert "the remedies after it were not run" in proc.stderr
     rows = [line.split()[0] for line in proc.stdout.splitlines()[1:] if not line.startswith("-")]

@@ -126,14 +126,21 @@ def read_pid(folder: Path) -> int | None:
         return None
 
 
-def _alive(pid: int, folder: Path) -> bool:
-    """Whether ``pid`` is still this run's process (not a reused pid) and not a zombie."""
+def process_exists(pid: int) -> bool:
+    """Whether a process ``pid`` exists (a zombie too), by the null signal."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        return True  # someone else's: it exists
+    return True
+
+
+def _alive(pid: int, folder: Path) -> bool:
+    """Whether ``pid`` is still this run's process (not a reused pid) and not a zombie."""
+    if not process_exists(pid):
+        return False
     proc = Path(f"/proc/{pid}")
     if not proc.exists():
         return True  # no /proc (macOS): trust the signal check

@@ -22,26 +22,17 @@ READY, GO = "ready", "go.json"
 POLL_S = 0.05
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def wait_and_run(folder: Path, parent: int) -> int:
     """Import and load what a run needs, say so, then run the order that comes (0: none came)."""
     from gen_core import cli
     from gen_core.data import DatasetUnavailable, load_dataset
+    from gen_core.runs.folder import process_exists
 
     with contextlib.suppress(DatasetUnavailable):
         load_dataset("auto")  # cached: the run's own load is then a lookup
     (folder / READY).touch()
     while not (folder / GO).is_file():
-        if not _alive(parent):
+        if not process_exists(parent):
             shutil.rmtree(folder, ignore_errors=True)
             return 0
         time.sleep(POLL_S)

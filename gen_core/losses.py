@@ -13,7 +13,8 @@ from typing import Literal, get_args
 import torch
 import torch.nn.functional as F
 
-Loss = Literal["minimax", "non-saturating", "wgan-gp"]
+Loss = Literal["minimax", "non-saturating", "wgan-gp", "hinge"]
+UNLABELLED: tuple[Loss, ...] = ("wgan-gp", "hinge")  # losses on raw scores: nothing to smooth
 GAN_LOSSES: tuple[Loss, ...] = get_args(Loss)
 
 
@@ -25,9 +26,12 @@ def d_loss(
     minimax / non-saturating: L_D = -(E log D(x) + E log(1 - D(G(z)))) (Goodfellow et al.,
     eq. 1), with one-sided label smoothing: real targets 1 - s, fake targets stay 0.
     wgan-gp: L_D = E C(G(z)) - E C(x); the gradient penalty is added by the trainer.
+    hinge: L_D = E max(0, 1 - D(x)) + E max(0, 1 + D(G(z))) (Lim & Ye 2017; Miyato et al. 2018).
     """
     if kind == "wgan-gp":
         return fake_logits.mean() - real_logits.mean()
+    if kind == "hinge":
+        return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
     check_loss(kind)
     real_target = torch.full_like(real_logits, 1.0 - label_smoothing)
     return (
@@ -40,7 +44,7 @@ def g_loss(fake_logits: torch.Tensor, kind: Loss) -> torch.Tensor:
     """Generator loss.
 
     minimax: minimise E log(1 - D(G(z))), which saturates when D wins;
-    non-saturating: L_G = -E log D(G(z)); wgan-gp: L_G = -E C(G(z)).
+    non-saturating: L_G = -E log D(G(z)); wgan-gp and hinge: L_G = -E D(G(z)).
     """
     check_loss(kind)
     if kind == "minimax":

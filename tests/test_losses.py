@@ -67,7 +67,16 @@ def test_gradient_penalty_of_a_linear_critic():
 
 def test_unknown_loss_is_refused():
     with pytest.raises(ValueError, match="unknown GAN loss"):
-        g_loss(torch.zeros(1), "hinge")
+        g_loss(torch.zeros(1), "least-squares")
+
+
+def test_hinge_losses_count_only_scores_inside_the_margin():
+    real, fake = torch.tensor([2.0, 0.5]), torch.tensor([-3.0, 0.0])
+    # real: max(0, 1 - 2) = 0 and max(0, 1 - 0.5) = 0.5; fake: max(0, 1 - 3) = 0, max(0, 1) = 1
+    assert torch.isclose(
+        d_loss(real, fake, "hinge"), torch.tensor((0.0 + 0.5) / 2 + (0.0 + 1.0) / 2)
+    )
+    assert torch.isclose(g_loss(fake, "hinge"), torch.tensor(1.5))  # -E D(G(z))
 
 
 def test_kl_is_zero_for_the_prior_and_matches_closed_form():

@@ -65,6 +65,25 @@ def test_dcgan_batch_norm_and_dropout_switches():
     assert not any(isinstance(m, nn.MaxPool2d | nn.AvgPool2d) for m in with_bn.modules())
 
 
+@pytest.mark.parametrize("name", ["dcgan", "fcgan"])
+def test_spectral_norm_makes_each_layer_of_d_1_lipschitz_and_survives_a_checkpoint(name, tmp_path):
+    torch.manual_seed(0)
+    model = build_model(name, {"d_spectral_norm": True})
+    model.D.train()
+    for _ in range(30):  # each forward pass is one power iteration
+        model.D(torch.randn(8, 1, 28, 28))
+    layers = [m for m in model.D.modules() if isinstance(m, nn.Linear | nn.Conv2d)]
+    assert layers and all(hasattr(m, "parametrizations") for m in layers)
+    for m in layers:
+        sigma = torch.linalg.matrix_norm(m.weight.detach().flatten(1), ord=2)
+        assert abs(float(sigma) - 1) < 0.05
+    save_checkpoint(tmp_path / "sn", model, step=1)
+    again = load_checkpoint(tmp_path / "sn").model
+    again.eval(), model.eval()
+    x = torch.randn(4, 1, 28, 28)
+    assert torch.equal(again.D(x), model.D(x))
+
+
 def test_train_configs_and_model_configs_share_no_option_names():
     import dataclasses
 

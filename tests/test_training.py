@@ -1,4 +1,5 @@
 import dataclasses
+import math
 import os
 import sys
 
@@ -289,3 +290,21 @@ def test_gen_core_reads_device_values_only_at_log_steps(
 def test_settings_no_run_can_use_are_refused_with_the_option_named(config_cls, bad, message):
     with pytest.raises(ValueError, match=message):
         config_cls(**bad)
+
+
+def test_a_hinge_dcgan_with_spectral_norm_trains_and_logs_its_score_gap(mnist5k):
+    trainer, events = trainer_for(
+        "dcgan",
+        mnist5k.train.images[:512],
+        None,
+        {"d_spectral_norm": True},
+        steps=30,
+        loss="hinge",
+        label_smoothing=0.1,
+    )
+    assert trainer.config.label_smoothing == 0.0  # hinge scores carry no labels to smooth
+    assert trainer.run() == "finished"
+    steps = [e.data for e in events if e.type == "step"]
+    assert all("score_gap" in s and "d_x" not in s for s in steps)
+    assert steps[-1]["score_gap"] > steps[0]["score_gap"]  # D learns to tell them apart
+    assert all(math.isfinite(s["loss_d"]) and math.isfinite(s["loss_g"]) for s in steps)

@@ -17,6 +17,7 @@ LABELS = {
     "d_g_z": "D(G(z)), fake",
     "w_distance": "W-distance estimate",
     "gp": "gradient penalty",
+    "score_gap": "E D(x) − E D(G(z)) (hinge)",
     "loss": "−ELBO (recon + β·KL)",
     "recon": "reconstruction",
     "kl": "KL",

@@ -132,9 +132,14 @@ def _charts(feed: RunFeed) -> None:
                 metric_chart(feed.steps, ["d_x", "d_g_z"], "Discriminator outputs", smoothing),
                 key="chart_dx",
             )
-        else:
+        elif "w_distance" in feed.steps[-1]:
             st.plotly_chart(
                 metric_chart(feed.steps, ["w_distance", "gp"], "Critic", smoothing, right="gp"),
+                key="chart_critic",
+            )
+        else:
+            st.plotly_chart(
+                metric_chart(feed.steps, ["score_gap"], "D's scores (hinge)", smoothing),
                 key="chart_critic",
             )
     else:

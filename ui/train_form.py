@@ -13,7 +13,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from gen_core.data import DATASETS
 from gen_core.device import resolve_device
-from gen_core.losses import GAN_LOSSES
+from gen_core.losses import GAN_LOSSES, UNLABELLED
 from gen_core.models import MODELS
 from gen_core.training import config_for
 from gen_core.training.presets import wgan_gp
@@ -73,7 +73,8 @@ def _gan_settings(model: str) -> dict[str, Any]:
         index=GAN_LOSSES.index(defaults(model)["loss"]),
         key="t_loss",
         help="minimax: G minimises log(1 − D(G(z))); non-saturating: −log D(G(z)); "
-        "wgan-gp: Wasserstein critic with gradient penalty",
+        "wgan-gp: Wasserstein critic with gradient penalty; hinge: D's margin loss, "
+        "G maximises D's score (Miyato et al. 2018)",
     )
     start, wgan = defaults(model, loss), loss == "wgan-gp"
     values = {"loss": loss, **{k: start[k] for k in ("beta1", "beta2")}}
@@ -84,7 +85,7 @@ def _gan_settings(model: str) -> dict[str, Any]:
         start["label_smoothing"],
         0.05,
         key=f"t_smooth_{wgan}",
-        disabled=wgan,
+        disabled=loss in UNLABELLED,
         help="Real targets become 1 − s; fake targets stay 0.",
     )
     values["d_steps"] = g3.number_input(
@@ -95,6 +96,12 @@ def _gan_settings(model: str) -> dict[str, Any]:
     values["lr_d"] = lr_slider(l2, "D learning rate", start["lr_d"], f"t_lrd_{wgan}")
     values["d_dropout"] = l3.slider(
         "Dropout in D", 0.0, 0.6, start["d_dropout"], 0.05, key=f"t_drop_{model}"
+    )
+    values["d_spectral_norm"] = st.checkbox(
+        "Spectral norm in D",
+        start["d_spectral_norm"],
+        key="t_sn",
+        help="Each layer of D made 1-Lipschitz (Miyato et al. 2018): D cannot win by scale.",
     )
     if "d_batch_norm" in start:
         values["d_batch_norm"] = st.checkbox(

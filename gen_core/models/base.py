@@ -70,6 +70,15 @@ class GAN(GenerativeModel[G]):
         return (self.G(z) + 1) / 2
 
 
+def spectral_norm_layers(module: nn.Module) -> None:
+    """Spectral norm (Miyato et al., 2018) on every linear and convolution weight of ``module``:
+    each layer is 1-Lipschitz, which keeps a discriminator from winning by sheer scale. Applied
+    after weight init, which then initialises the weight it normalises."""
+    for layer in list(module.modules()):
+        if isinstance(layer, nn.Linear | nn.Conv2d):
+            nn.utils.parametrizations.spectral_norm(layer)
+
+
 @dataclass
 class VAEOutput:
     """Decoder logits (Bernoulli) and the posterior q(z|x) = N(mu, exp(logvar)) with its sample."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from gen_core.models.base import GAN
+from gen_core.models.base import GAN, spectral_norm_layers
 
 
 @dataclass
@@ -17,6 +17,7 @@ class DCGANConfig:
     ndf: int = 32  # discriminator feature maps at the first layer
     d_batch_norm: bool = True  # batch norm in D (turn off for wgan-gp: the penalty is per sample)
     d_dropout: float = 0.0  # dropout in D after each hidden layer
+    d_spectral_norm: bool = False  # spectral norm on D's weights (Miyato et al. 2018)
 
 
 class Generator(nn.Module):
@@ -75,3 +76,5 @@ class DCGAN(GAN[DCGANConfig]):
         self.G = Generator(config)
         self.D = Discriminator(config)
         self.apply(_init_weights)
+        if config.d_spectral_norm:
+            spectral_norm_layers(self.D)

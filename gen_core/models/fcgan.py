@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from gen_core.models.base import GAN
+from gen_core.models.base import GAN, spectral_norm_layers
 
 
 @dataclass
@@ -16,6 +16,7 @@ class FCGANConfig:
     width: int = 128  # G hidden widths are width, 2*width, 4*width; D mirrors them
     g_batch_norm: bool = True  # batch norm after each hidden layer of G
     d_dropout: float = 0.3  # dropout in D: a remedy for a discriminator that wins too fast
+    d_spectral_norm: bool = False  # spectral norm on D's weights (Miyato et al. 2018)
 
 
 class Generator(nn.Module):
@@ -57,3 +58,5 @@ class FCGAN(GAN[FCGANConfig]):
         self.config = config
         self.G = Generator(config)
         self.D = Discriminator(config)
+        if config.d_spectral_norm:
+            spectral_norm_layers(self.D)

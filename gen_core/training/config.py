@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gen_core.data import DatasetName, class_list
-from gen_core.losses import Loss, check_loss
+from gen_core.losses import UNLABELLED, Loss, check_loss
 
 Every = int | Literal["auto"]  # steps between two events, or "auto": sized by the trainer
 LOG_POINTS = 400  # "auto" logs about this many points per run: smooth live charts
@@ -54,7 +54,7 @@ class TrainConfig:
 
 @dataclass
 class GANTrainConfig(TrainConfig):
-    loss: Loss = "non-saturating"  # minimax, non-saturating, wgan-gp
+    loss: Loss = "non-saturating"  # minimax, non-saturating, wgan-gp, hinge
     lr_g: float = 2e-4  # Adam learning rate of the generator
     lr_d: float = 2e-4  # a slower D is one remedy for a discriminator that wins too fast
     beta1: float = 0.5  # Adam betas as in the DCGAN paper; wgan-gp prefers 0.0 and 0.9
@@ -66,7 +66,7 @@ class GANTrainConfig(TrainConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         check_loss(self.loss)
-        if self.loss == "wgan-gp":  # a critic has no labels to smooth: store what is used
+        if self.loss in UNLABELLED:  # raw scores have no labels to smooth: store what is used
             self.label_smoothing = 0.0
         _require(self.lr_g > 0 and self.lr_d > 0, "learning rates must be above 0")
         _require(0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "Adam betas are in [0, 1)")

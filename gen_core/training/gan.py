@@ -118,6 +118,8 @@ class GANTrainer(Trainer):
             metrics.update(
                 w_distance=(real_logits.mean() - fake_logits.mean()).detach(), gp=gp.detach()
             )
+        elif cfg.loss == "hinge":  # raw scores, not probabilities: their gap, as a critic's
+            metrics.update(score_gap=(real_logits.mean() - fake_logits.mean()).detach())
         else:
             metrics.update(
                 d_x=torch.sigmoid(real_logits).mean().detach(),

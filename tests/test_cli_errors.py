@@ -73,6 +73,9 @@ RUNTIME = [
      "ask for more epochs"),
     (["train", "--model", "dcgan", "--loss", "wgan-gp", "--steps", "1", "--out", "{tmp}/r"],
      "batch norm"),
+    # sysfs refuses new folders even to root, as a read-only filesystem would
+    (["train", "--model", "vae", "--steps", "1", "--out", "/sys/gen_core_run"],
+     "cannot write the run folder /sys/gen_core_run"),
 ]  # fmt: skip
 
 

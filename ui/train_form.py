@@ -97,11 +97,19 @@ def _gan_settings(model: str) -> dict[str, Any]:
     values["d_dropout"] = l3.slider(
         "Dropout in D", 0.0, 0.6, start["d_dropout"], 0.05, key=f"t_drop_{model}"
     )
-    values["d_spectral_norm"] = st.checkbox(
+    s1, s2 = st.columns(2)
+    values["d_spectral_norm"] = s1.checkbox(
         "Spectral norm in D",
         start["d_spectral_norm"],
         key="t_sn",
         help="Each layer of D made 1-Lipschitz (Miyato et al. 2018): D cannot win by scale.",
+    )
+    values["diffaugment"] = s2.checkbox(
+        "DiffAugment",
+        start["diffaugment"],
+        key="t_diffaugment",
+        help="The same random shifts and cutouts on real and fake images before D (Zhao et al. "
+        "2020): with few images, D cannot memorise them, and G does not learn to draw them.",
     )
     if "d_batch_norm" in start:
         values["d_batch_norm"] = st.checkbox(

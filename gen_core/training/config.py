@@ -62,6 +62,7 @@ class GANTrainConfig(TrainConfig):
     label_smoothing: float = 0.0  # one-sided: real targets become 1 - label_smoothing
     d_steps: int = 1  # D (critic) updates per G update; wgan-gp uses 5
     gp_weight: float = 10.0  # gradient-penalty weight (wgan-gp only)
+    diffaugment: bool = False  # DiffAugment: the same random shifts and cutout on real and fake
 
     def __post_init__(self) -> None:
         super().__post_init__()

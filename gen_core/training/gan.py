@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from torch import nn
 
 from gen_core.device import eval_mode
 from gen_core.losses import d_loss, g_loss, gradient_penalty
 from gen_core.models import GAN
 from gen_core.training.base import Trainer, total_norm
 from gen_core.training.config import GANTrainConfig
+from gen_core.training.diffaugment import diff_augment
 
 PINNED, PINNED_STEPS = 1e-4, 500  # D(G(z)) this low for this long: the run has collapsed
 FROZEN_LOGS = 5  # logs in a row with zero gradients in both networks: saturated
@@ -78,6 +80,7 @@ class GANTrainer(Trainer):
         cfg, G, D = self.config, self.model.G, self.model.D
         opt_g, opt_d = self.optimizers["opt_g"], self.optimizers["opt_d"]
         wgan = cfg.loss == "wgan-gp"
+        seen = diff_augment if cfg.diffaugment else nn.Identity()  # what D is shown of an image
         metrics: dict[str, torch.Tensor] = {}
 
         # (1) Update D: maximise log D(x) + log(1 - D(G(z))) (or the critic's W-distance estimate).
@@ -91,8 +94,8 @@ class GANTrainer(Trainer):
             with self.autocast():
                 with torch.set_grad_enabled(last):
                     fake = (self.G_ddp if last else G)(z)
-                real_logits = self.D_ddp(real).float()
-                fake_logits = D(fake.detach()).float()
+                real_logits = self.D_ddp(seen(real)).float()
+                fake_logits = D(seen(fake.detach())).float()
                 err_d = d_loss(real_logits, fake_logits, cfg.loss, cfg.label_smoothing)
                 if wgan:
                     gp = gradient_penalty(D, real, fake.detach().to(real.dtype))
@@ -105,7 +108,7 @@ class GANTrainer(Trainer):
         # (2) Update G: minimise L_G (-log D(G(z)) when non-saturating); D is held fixed
         D.requires_grad_(False)
         with self.autocast():
-            err_g = g_loss(D(fake).float(), cfg.loss)
+            err_g = g_loss(D(seen(fake)).float(), cfg.loss)
         opt_g.zero_grad(set_to_none=True)
         err_g.backward()
         grad_g = total_norm(G)

@@ -505,5 +505,8 @@ def remedies_command(args: argparse.Namespace) -> int:
             + "".join(f"{v:>10.4f}" if v is not None else f"{'-':>10}" for v in cells)
         )
     if any("d_x" not in step for step in ended.values()):
-        print("- : not logged by that run (a WGAN critic scores, so it has no D(x) or D(G(z))).")
+        print(
+            "- : not logged by that run (a WGAN critic and a hinge-loss D give scores, not "
+            "probabilities: no D(x) or D(G(z)))."
+        )
     return 0

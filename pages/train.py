@@ -64,7 +64,9 @@ def remedy_section(manager: RunManager, model: str, settings: dict, processes: i
     st.caption(
         f"Or compare the remedies: {len(names)} runs with the data, epochs and seed above, each "
         "changing one thing against a plain baseline (non-saturating loss, equal learning "
-        "rates, no smoothing, no dropout): " + ", ".join(names[1:]) + "."
+        "rates, no smoothing, no dropout or spectral norm, no DiffAugment): "
+        + ", ".join(names[1:])
+        + "."
     )
     if st.button(f"🧪 Queue the {len(names)} remedy runs and compare them", key="remedies"):
         runs = {

@@ -302,13 +302,13 @@ def test_the_remedy_runs_take_turns_and_overlay_under_their_names(train_page):
     picked = at.multiselect(key="compare_runs").value
     manager = RunManager(RUNS)
     runs = {manager.status(i).title: manager.status(i) for i in picked}
-    assert set(runs) == set(remedies("fcgan"))  # all six picked, one per remedy
+    assert set(runs) == set(remedies("fcgan"))  # all nine picked, one per remedy
     settings = {title: run.request.settings for title, run in runs.items()}
     assert settings["slower D"]["lr_d"] == 5e-5 and settings["baseline"]["lr_d"] == 2e-4
     assert settings["WGAN-GP"]["d_steps"] == 5 and settings["dropout in D"]["d_dropout"]
     assert any("Waiting their turn" in c.value for c in at.caption)  # one runs at a time
     rerun_until(
-        at, lambda a: all(manager.status(i).status == "finished" for i in picked), timeout=300
+        at, lambda a: all(manager.status(i).status == "finished" for i in picked), timeout=450
     )
     at.run()
     assert any("Legends name each run's remedy" in c.value for c in at.caption)
@@ -319,7 +319,7 @@ def test_the_remedy_runs_take_turns_and_overlay_under_their_names(train_page):
     assert {trace["name"].split(" ", 2)[-1] for trace in chart["data"]} == set(runs)
     assert all(len(trace["y"]) == 3 for trace in chart["data"])  # 15 steps, logged every 5
     table = next(d.value for d in at.dataframe if "D(G(z)), fake" in d.value)
-    assert len(table) == 6 and set(table["step"]) == {15}
+    assert len(table) == 9 and set(table["step"]) == {15}
     critic = table["run"].str.endswith("WGAN-GP")  # a critic gives scores, not probabilities
     assert table.loc[~critic, "D(G(z)), fake"].between(0, 1).all()
     assert table.loc[critic, "D(G(z)), fake"].isna().all()

@@ -12,11 +12,13 @@ from typing import Any
 from gen_core.training.config import GANTrainConfig
 from gen_core.training.presets import wgan_gp
 
-# The GAN objective at its defaults, and no dropout in D (the fcGAN has some by default).
-OBJECTIVE = ("loss", "lr_g", "lr_d", "beta1", "beta2", "d_steps", "label_smoothing")
+# The GAN objective at its defaults, and no dropout or spectral norm in D (the fcGAN has some
+# dropout by default).
+OBJECTIVE = ("loss", "lr_g", "lr_d", "beta1", "beta2", "d_steps", "label_smoothing", "diffaugment")
 BASELINE: dict[str, Any] = {
     **{name: getattr(GANTrainConfig(), name) for name in OBJECTIVE},
     "d_dropout": 0.0,
+    "d_spectral_norm": False,
 }
 
 
@@ -30,6 +32,9 @@ def remedies(model: str) -> dict[str, dict[str, Any]]:
         "dropout in D": {"d_dropout": 0.3},
         "WGAN-GP": wgan_gp(model),
         "without batch norm": {batch_norm: False},  # what the model's batch norm was doing
+        "hinge loss": {"loss": "hinge"},  # D's margin loss (Lim & Ye 2017)
+        "spectral norm in D": {"d_spectral_norm": True},  # 1-Lipschitz layers (Miyato 2018)
+        "DiffAugment": {"diffaugment": True},  # shifts and cutouts before D (Zhao 2020)
     }
 
 

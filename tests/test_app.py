@@ -265,16 +265,18 @@ def test_advanced_settings_reach_the_run_and_intervals_count_every_process(train
     assert start.sample_every == 3100 // 60 and start.log_every == 3100 // 400
 
 
-def test_the_hinge_loss_spectral_norm_and_diffaugment_reach_the_run(train_page):
+def test_the_hinge_loss_spectral_norm_diffaugment_and_ema_reach_the_run(train_page):
     at = train_page
     at.selectbox(key="t_dataset").set_value("mnist-5k")
     at.selectbox(key="t_loss").set_value("hinge").run()
     assert at.slider(key="t_smooth_False").disabled  # hinge scores have no labels to smooth
     at.checkbox(key="t_sn").check()
     at.checkbox(key="t_diffaugment").check()
+    at.select_slider(key="t_ema").set_value(0.999)
     settings, _ = started_run(at)
     assert settings["loss"] == "hinge" and settings["d_spectral_norm"] is True
     assert settings["diffaugment"] is True and settings["label_smoothing"] == 0.0
+    assert settings["ema"] == 0.999
 
 
 def test_training_on_chosen_classes_passes_them_and_sizes_the_intervals(train_page):

@@ -308,3 +308,31 @@ def test_a_hinge_dcgan_with_spectral_norm_trains_and_logs_its_score_gap(mnist5k)
     assert all("score_gap" in s and "d_x" not in s for s in steps)
     assert steps[-1]["score_gap"] > steps[0]["score_gap"]  # D learns to tell them apart
     assert all(math.isfinite(s["loss_d"]) and math.isfinite(s["loss_g"]) for s in steps)
+
+
+def test_an_average_of_g_is_what_grids_and_checkpoints_show_and_it_resumes_exactly(
+    mnist5k, tmp_path
+):
+    images = mnist5k.train.images
+    whole, _ = trainer_for("dcgan", images, tmp_path / "whole", steps=40, ema=0.9)
+    assert whole.run() == "finished"
+    shown = ckpt.load_checkpoint(tmp_path / "whole" / "checkpoint").model
+    assert whole.ema is not None and params_equal(shown.G, whole.ema.module)
+    assert not params_equal(shown.G, whole.model.G)  # the average, not G's own last weights
+    whole.ema.eval()
+    with torch.no_grad():
+        expected = (whole.ema.module(whole.fixed_z) + 1) / 2
+    assert torch.allclose(whole.snapshot(), expected)  # grids are drawn by the average
+
+    first, _ = trainer_for("dcgan", images, tmp_path / "part", steps=20, ema=0.9)
+    assert first.run() == "finished"
+    second, _ = trainer_for("dcgan", images, tmp_path / "part", steps=40, ema=0.9)
+    second.resume(tmp_path / "part" / "checkpoint")
+    assert second.run() == "finished"
+    assert params_equal(whole.model, second.model)  # G went on from its own weights
+    assert second.ema is not None and params_equal(whole.ema.module, second.ema.module)
+
+
+def test_an_ema_decay_outside_0_to_1_is_refused():
+    with pytest.raises(ValueError, match="ema is the average's decay"):
+        GANTrainConfig(ema=1.0)

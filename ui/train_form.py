@@ -97,7 +97,7 @@ def _gan_settings(model: str) -> dict[str, Any]:
     values["d_dropout"] = l3.slider(
         "Dropout in D", 0.0, 0.6, start["d_dropout"], 0.05, key=f"t_drop_{model}"
     )
-    s1, s2 = st.columns(2)
+    s1, s2, s3 = st.columns(3)
     values["d_spectral_norm"] = s1.checkbox(
         "Spectral norm in D",
         start["d_spectral_norm"],
@@ -110,6 +110,16 @@ def _gan_settings(model: str) -> dict[str, Any]:
         key="t_diffaugment",
         help="The same random shifts and cutouts on real and fake images before D (Zhao et al. "
         "2020): with few images, D cannot memorise them, and G does not learn to draw them.",
+    )
+    values["ema"] = s3.select_slider(
+        "Average of G's weights (EMA decay)",
+        [0.0, 0.99, 0.999, 0.9999],
+        start["ema"],
+        key="t_ema",
+        format_func=lambda d: "off" if d == 0 else str(d),
+        help="Samples, grids and the checkpoint use an exponential moving average of G's "
+        "weights (Yazici et al. 2019), which smooths out G's step-to-step wobble; G itself "
+        "trains as before.",
     )
     if "d_batch_norm" in start:
         values["d_batch_norm"] = st.checkbox(

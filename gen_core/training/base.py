@@ -242,6 +242,18 @@ class Trainer:
         }
 
     # -- checkpoints -----------------------------------------------------------------------------
+    def saved_model(self) -> GenerativeModel[Any]:
+        """The model a checkpoint holds: the one being trained, unless a subclass keeps a better
+        one to show (an average of G's weights)."""
+        return self.model
+
+    def extra_state(self) -> dict[str, torch.Tensor]:
+        """Tensors besides optimizers and RNG that resuming needs (none here)."""
+        return {}
+
+    def restore_extra(self, tensors: dict[str, torch.Tensor]) -> None:
+        """Take back what :meth:`extra_state` saved ({} for a weights-only checkpoint)."""
+
     def _save(self) -> Path | None:
         """Called inside run() only. Write the rolling checkpoint (weights + optimizer + RNG) and report it."""
         if self.checkpoint_path is None or not self.dist.is_main:
@@ -252,9 +264,10 @@ class Trainer:
             state = ckpt.optimizer_state(opt, name)
             tensors.update(state.tensors)
             optimizers[name] = state.meta
+        tensors.update(self.extra_state())
         stem = ckpt.save_checkpoint(
             self.checkpoint_path,
-            self.model,
+            self.saved_model(),
             step=self.step,
             epoch=self.stream.epoch,
             dataset=self.dataset_info,
@@ -301,7 +314,9 @@ class Trainer:
             if self.dist.rank:  # the saved stream is rank 0's; the others need streams of their own
                 self.rng = seeded_rng_state(self.config.seed + self.dist.rank + 7919 * info.step)
             self.stream.batches_seen = int(state.meta["batches_seen"])
+            self.restore_extra(state.tensors)
         else:
             self.stream.batches_seen = info.step * self.images_per_step // self.config.batch_size
             self.notes.append(f"{info.path.name} holds weights only: optimizer state starts afresh")
+            self.restore_extra({})
         self.last_checkpoint_step = info.step

@@ -63,6 +63,7 @@ class GANTrainConfig(TrainConfig):
     d_steps: int = 1  # D (critic) updates per G update; wgan-gp uses 5
     gp_weight: float = 10.0  # gradient-penalty weight (wgan-gp only)
     diffaugment: bool = False  # DiffAugment: the same random shifts and cutout on real and fake
+    ema: float = 0.0  # decay of an average of G's weights that samples and checkpoints use; 0: off
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -77,6 +78,7 @@ class GANTrainConfig(TrainConfig):
         )
         _require(self.d_steps >= 1, "d_steps must be at least 1")
         _require(self.gp_weight >= 0, "gp_weight cannot be negative")
+        _require(0 <= self.ema < 1, "ema is the average's decay: 0 (off) or up to 1, e.g. 0.999")
 
 
 @dataclass

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from gen_core.device import eval_mode
 from gen_core.losses import d_loss, g_loss, gradient_penalty
@@ -37,6 +39,13 @@ class GANTrainer(Trainer):
         # the same .grad, which DDP's hooks reduce when the backward reaches them.
         self.G_ddp = self.dist.wrap(model.G, self.device)
         self.D_ddp = self.dist.wrap(model.D, self.device)
+        # An exponential average of G's weights (Yazici et al. 2019): what samples, grids and
+        # checkpoints show; G itself trains on, and resumes from its own weights.
+        self.ema = (
+            AveragedModel(model.G, multi_avg_fn=get_ema_multi_avg_fn(config.ema), use_buffers=True)
+            if config.ema
+            else None
+        )
         settings = self.optimizer_settings()
         self.optimizers = {
             "opt_g": torch.optim.Adam(model.G.parameters(), **settings["opt_g"]),
@@ -113,6 +122,8 @@ class GANTrainer(Trainer):
         err_g.backward()
         grad_g = total_norm(G)
         opt_g.step()
+        if self.ema is not None:
+            self.ema.update_parameters(G)
 
         metrics.update(
             loss_d=err_d.detach(), loss_g=err_g.detach(), grad_norm_d=grad_d, grad_norm_g=grad_g
@@ -131,6 +142,33 @@ class GANTrainer(Trainer):
         return metrics
 
     def snapshot(self) -> torch.Tensor:
-        """Samples from the fixed noise batch, so successive grids show the same latents learning."""
+        """Samples from the fixed noise batch, so successive grids show the same latents learning
+        (drawn by the average of G's weights when there is one)."""
+        if self.ema is not None:
+            with eval_mode(self.ema), torch.no_grad():
+                return (self.ema.module(self.fixed_z).float() + 1) / 2
         with eval_mode(self.model):
             return self.model.generate(self.fixed_z).float()
+
+    def saved_model(self) -> GAN:
+        if self.ema is None:
+            return self.model
+        shown = copy.deepcopy(self.model)
+        shown.G.load_state_dict(self.ema.module.state_dict())
+        return shown
+
+    def extra_state(self) -> dict[str, torch.Tensor]:
+        if self.ema is None:
+            return {}
+        raw = {f"g_raw.{k}": v.detach().clone() for k, v in self.model.G.state_dict().items()}
+        return {**raw, "ema.n_averaged": self.ema.n_averaged.detach().clone()}
+
+    def restore_extra(self, tensors: dict[str, torch.Tensor]) -> None:
+        """The checkpoint's G is the average where one was kept: it seeds this run's average,
+        and G goes back to its own weights."""
+        if self.ema is not None:
+            self.ema.module.load_state_dict(self.model.G.state_dict())
+            self.ema.n_averaged.fill_(int(tensors.get("ema.n_averaged", torch.tensor(1))))
+        raw = {k[len("g_raw.") :]: v for k, v in tensors.items() if k.startswith("g_raw.")}
+        if raw:
+            self.model.G.load_state_dict(raw)

@@ -92,10 +92,16 @@ def sweep(page: Page, moves: int, hz: float = 0.0) -> None:
 
 
 def first_loss_s(page: Page, url: str) -> float:
+    """Seconds from Start until the loss chart has drawn a point."""
     settle_s(page, f"{url}/train", "Train")
     start = time.perf_counter()
     page.get_by_role("button", name="▶️ Start training").click()
-    expect(page.locator(".st-key-chart_losses .js-plotly-plot")).to_be_visible(timeout=180_000)
+    page.wait_for_function(
+        """() => { const plot = document.querySelector('.st-key-chart_losses .js-plotly-plot');
+                   return plot && plot.data && plot.data.length && plot.data[0].x.length > 0; }""",
+        timeout=180_000,
+        polling=50,
+    )
     return time.perf_counter() - start
 
 

@@ -111,9 +111,8 @@ def _progress(feed: RunFeed, run: RunStatus) -> None:
 
 
 def _charts(feed: RunFeed) -> None:
-    if not feed.steps:
-        st.caption("Charts appear with the first logged steps.")
-        return
+    """The run's curves. Before the first logged step the first chart is drawn empty, so the
+    browser has its plotting library ready (its first chart takes seconds) when the point comes."""
     smoothing = st.slider(
         "Smoothing",
         0.0,
@@ -123,7 +122,12 @@ def _charts(feed: RunFeed) -> None:
         key="smoothing",
         help="Exponential moving average of each curve; 0 shows raw values.",
     )
-    if feed.start is None or feed.start.family == "gan":
+    if not feed.steps:
+        vae = feed.start is not None and feed.start.family == "vae"
+        title = "Negative ELBO and its parts (nats per image)" if vae else "Losses"
+        st.plotly_chart(metric_chart([], [], title), key="chart_elbo" if vae else "chart_losses")
+        st.caption("The first point comes with the first logged step.")
+    elif feed.start is None or feed.start.family == "gan":
         st.plotly_chart(
             metric_chart(feed.steps, ["loss_d", "loss_g"], "Losses", smoothing), key="chart_losses"
         )

@@ -26,18 +26,19 @@ from gen_core.analysis.latent import (
     project,
     projection_key,
 )
+from gen_core.analysis.quality import QualityProbe
 from gen_core.analysis.report import checkpoint_report, classifier_path
-from gen_core.data import DATASETS, DatasetUnavailable, Split, load_dataset, only_classes
+from gen_core.data import DATASETS, Dataset, DatasetUnavailable, Split, load_dataset, only_classes
 from gen_core.device import resolve_device, seed_everything
 from gen_core.distributed import close, init_from_env, local_device
 from gen_core.images import save_grid
 from gen_core.models import MODELS, VAE, GenerativeModel, build_model
-from gen_core.models.classifier import accuracy
+from gen_core.models.classifier import Classifier, accuracy
 from gen_core.options import add_options, to_args
 from gen_core.preprocess import framing_for
 from gen_core.render import as_uploads
 from gen_core.runs import STOP_FILE, RunFeed, RunLog, RunRequest
-from gen_core.training import config_for, make_trainer
+from gen_core.training import TrainConfig, config_for, make_trainer
 from gen_core.training.classifier import train_classifier, upload_training_set
 from gen_core.training.events import Event
 from gen_core.training.remedies import remedy_runs
@@ -304,6 +305,7 @@ def _train(request: RunRequest, log: Any, out: Path) -> int:
             dataset_info=dataset.info,
             checkpoint_path=out / "checkpoint",
             dist=group,
+            probe=_quality_probe(config, dataset) if group.is_main else None,
         )
         if request.resume:
             trainer.resume(request.resume)
@@ -330,6 +332,18 @@ def _train(request: RunRequest, log: Any, out: Path) -> int:
         return 1 if outcome == "failed" else 0
     finally:
         close(group)
+
+
+def _quality_probe(config: TrainConfig, dataset: Dataset) -> QualityProbe | None:
+    """The live sample-quality probe of a run: the shipped classifier of its data (in
+    checkpoints/, from where the command runs) against its test images of its classes."""
+    path = classifier_path(dataset.info.name, Path("checkpoints"))
+    if not config.quality or not path.with_suffix(".json").is_file():
+        return None
+    classifier = ckpt.load_checkpoint(path).model
+    if not isinstance(classifier, Classifier):
+        return None
+    return QualityProbe.build(classifier, only_classes(dataset.test, config.classes))
 
 
 class _Silent:
@@ -473,7 +487,7 @@ def report_command(args: argparse.Namespace) -> int:
     return 0
 
 
-ENDED_AT = {"loss_d": "L_D", "loss_g": "L_G", "d_x": "D(x)", "d_g_z": "D(G(z))"}
+ENDED_AT = {"fid": "FID", "loss_d": "L_D", "loss_g": "L_G", "d_x": "D(x)", "d_g_z": "D(G(z))"}
 
 
 def remedies_command(args: argparse.Namespace) -> int:
@@ -493,7 +507,8 @@ def remedies_command(args: argparse.Namespace) -> int:
             return 1
         feed = RunFeed(out, keep=1)
         feed.update()
-        ended[name] = feed.last_step or {}
+        fid = {"fid": feed.quality[-1]["fid"]} if feed.quality else {}
+        ended[name] = {**(feed.last_step or {}), **fid}
         if feed.end and feed.end["type"] == "stopped":
             print(f"stopped during {name}: the remedies after it were not run", file=sys.stderr)
             break

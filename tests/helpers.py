@@ -104,10 +104,20 @@ def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 
 
 def fake_run(
-    root, run_id, model, settings, step_rows, end="finished", grids=(), dataset=None, end_step=None
+    root,
+    run_id,
+    model,
+    settings,
+    step_rows,
+    end="finished",
+    grids=(),
+    dataset=None,
+    end_step=None,
+    quality=(),
 ):
     """A run folder written by hand, as a finished run leaves it; ``grids``: (step, images);
-    ``end_step``: where it ended, when past its last logged step (a stop)."""
+    ``end_step``: where it ended, when past its last logged step (a stop); ``quality``: rows of
+    its quality events."""
     from gen_core.runs import EventFile, RunRequest
     from gen_core.runs.folder import write_request
 
@@ -143,6 +153,7 @@ def fake_run(
         lines.append(
             {"type": "samples", "step": step, "epoch": step // 50, "path": f"samples/{path.name}"}
         )
+    lines += [{"type": "quality", "seconds": 0.1, **row} for row in quality]
     lines.append({"type": end, "step": end_step or step_rows[-1]["step"]})
     with EventFile(folder) as events:
         for line in lines:

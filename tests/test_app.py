@@ -167,6 +167,44 @@ def test_a_run_where_d_wins_shows_the_warning_and_compare_overlays_runs(train_pa
     )
 
 
+def test_sample_quality_is_charted_and_ranks_the_compared_runs(train_page):
+    from ui.common import RUNS
+
+    rows = [
+        {"step": 10 * i, "loss_d": 1.0, "loss_g": 1.0, "d_x": 0.6, "d_g_z": 0.4} for i in (1, 2)
+    ]
+    worse = fake_run(
+        RUNS,
+        "20000101-000006-dcgan-gggg",
+        "dcgan",
+        {"label_smoothing": 0.0},
+        rows,
+        quality=[
+            {"step": 0, "fid": 900.0, "class_entropy": 0.0, "confident": 0.0},
+            {"step": 20, "fid": 300.0, "class_entropy": 1.5, "confident": 0.4},
+        ],
+    )
+    better = fake_run(
+        RUNS,
+        "20000101-000007-dcgan-hhhh",
+        "dcgan",
+        {"label_smoothing": 0.1},
+        rows,
+        quality=[{"step": 20, "fid": 120.0, "class_entropy": 2.1, "confident": 0.7}],
+    )
+    at = open_page(TRAIN, run=worse)
+    chart = json.loads(
+        next(c for c in at.get("plotly_chart") if "chart_quality" in c.proto.id).proto.spec
+    )
+    assert chart["data"][0]["y"] == [900.0, 300.0]
+    assert any("At step 20: FID 300.0, class entropy 1.50" in c.value for c in at.caption)
+    at.session_state["train_tab"] = "Compare runs"
+    at.run()
+    at.multiselect(key="compare_runs").set_value([worse, better]).run()
+    table = next(d.value for d in at.dataframe if "final classifier FID" in d.value)
+    assert list(table["final classifier FID"]) == [120.0, 300.0]  # best sample quality first
+
+
 def test_a_gan_whose_samples_lose_digits_shows_their_classes_and_a_collapse_warning(
     train_page, mnist5k
 ):
@@ -304,7 +342,7 @@ def test_the_remedy_runs_take_turns_and_overlay_under_their_names(train_page):
     picked = at.multiselect(key="compare_runs").value
     manager = RunManager(RUNS)
     runs = {manager.status(i).title: manager.status(i) for i in picked}
-    assert set(runs) == set(remedies("fcgan"))  # all nine picked, one per remedy
+    assert set(runs) == set(remedies("fcgan"))  # all ten picked, one per remedy
     settings = {title: run.request.settings for title, run in runs.items()}
     assert settings["slower D"]["lr_d"] == 5e-5 and settings["baseline"]["lr_d"] == 2e-4
     assert settings["WGAN-GP"]["d_steps"] == 5 and settings["dropout in D"]["d_dropout"]
@@ -321,7 +359,7 @@ def test_the_remedy_runs_take_turns_and_overlay_under_their_names(train_page):
     assert {trace["name"].split(" ", 2)[-1] for trace in chart["data"]} == set(runs)
     assert all(len(trace["y"]) == 3 for trace in chart["data"])  # 15 steps, logged every 5
     table = next(d.value for d in at.dataframe if "D(G(z)), fake" in d.value)
-    assert len(table) == 9 and set(table["step"]) == {15}
+    assert len(table) == 10 and set(table["step"]) == {15}
     critic = table["run"].str.endswith("WGAN-GP")  # a critic gives scores, not probabilities
     assert table.loc[~critic, "D(G(z)), fake"].between(0, 1).all()
     assert table.loc[critic, "D(G(z)), fake"].isna().all()

@@ -86,3 +86,11 @@ def test_input_labels_that_would_overlap_are_stacked_and_far_ones_share_a_level(
     levels = label_levels([1.0, 1.01, 1.02, 5.0, 9.0], gap=0.5)
     assert levels[:3] == [0, 1, 2] and levels[3] == 0 and levels[4] == 0
     assert label_levels([3.0, 1.0], gap=0.5) == [0, 0]
+
+
+def test_with_sample_quality_runs_are_ranked_by_their_last_fid():
+    steps = [{"step": 10, "loss_d": 1.0}]
+    quality = {"a": [{"step": 10, "fid": 90.0}], "b": [{"step": 10, "fid": 40.0}], "c": []}
+    rows = final_values({"a": steps, "b": steps, "c": steps}, ["loss_d"], quality=quality)
+    assert [r["run"] for r in rows] == ["b", "a", "c"]  # best first, unmeasured last
+    assert rows[0]["final classifier FID"] == 40.0 and rows[2]["final classifier FID"] is None

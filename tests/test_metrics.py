@@ -65,3 +65,22 @@ def test_the_shipped_classifier_reaches_its_recorded_accuracy(mnist5k):
     assert accuracy(loaded.model, mnist5k.test) == pytest.approx(recorded, abs=1e-9)
     probs, feats = predict(loaded.model, mnist5k.test.images[:10])
     assert probs.shape == (10, 10) and feats.shape == (10, loaded.model.config.features)
+
+
+def test_the_live_probe_gives_the_model_reports_figures_for_the_same_samples():
+    from gen_core.analysis.quality import QualityProbe
+    from gen_core.analysis.report import sample_quality
+    from gen_core.data import load_dataset
+    from gen_core.device import eval_mode
+
+    model = load_checkpoint(ROOT / "checkpoints" / "dcgan").model
+    classifier = load_checkpoint(ROOT / "checkpoints" / "classifier").model
+    test = load_dataset("mnist-5k").test
+    probe = QualityProbe.build(classifier, test, n=300, seed=0)
+    z = model.sample_latent(300, generator=torch.Generator().manual_seed(0))
+    with eval_mode(model):
+        live = probe.measure(model.generate, z)
+    report = sample_quality(model, classifier, test, n=300, seed=0)
+    assert live["fid"] == pytest.approx(report.value("classifier FID"), rel=1e-9)
+    assert live["class_entropy"] == pytest.approx(report.value("class entropy (nats)"))
+    assert live["confident"] == pytest.approx(report.value("confident samples"))

@@ -10,7 +10,7 @@ from gen_core import checkpoints as ckpt
 from gen_core.runs import RunLog, read_events
 from gen_core.training import GANTrainConfig, VAETrainConfig
 
-from .helpers import params_equal, trainer_for
+from .helpers import ROOT, params_equal, trainer_for
 
 
 def test_vae_loss_falls(mnist5k):
@@ -336,3 +336,26 @@ def test_an_average_of_g_is_what_grids_and_checkpoints_show_and_it_resumes_exact
 def test_an_ema_decay_outside_0_to_1_is_refused():
     with pytest.raises(ValueError, match="ema is the average's decay"):
         GANTrainConfig(ema=1.0)
+
+
+def test_sample_quality_is_measured_at_every_third_grid_and_at_the_end(mnist5k):
+    from gen_core.analysis.quality import QualityProbe
+    from gen_core.models import build_model
+    from gen_core.training import make_trainer
+
+    classifier = ckpt.load_checkpoint(ROOT / "checkpoints" / "classifier").model
+    probe = QualityProbe.build(classifier, mnist5k.test, n=100)
+    config = GANTrainConfig(device="cpu", steps=40, log_every=10, sample_every=10)
+    events = []
+    trainer = make_trainer(
+        build_model("fcgan"),
+        mnist5k.train.images[:512],
+        config,
+        callbacks=[events.append],
+        probe=probe,
+    )
+    assert trainer.run() == "finished"
+    measured = [e for e in events if e.type == "quality"]
+    assert [e.step for e in measured] == [0, 30, 40]
+    assert all(math.isfinite(e.data["fid"]) and e.data["seconds"] > 0 for e in measured)
+    assert measured[-1].data["fid"] < measured[0].data["fid"]  # noise becomes digit-like

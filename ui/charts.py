@@ -18,6 +18,7 @@ LABELS = {
     "w_distance": "W-distance estimate",
     "gp": "gradient penalty",
     "score_gap": "E D(x) − E D(G(z)) (hinge)",
+    "fid": "classifier FID (lower is better)",
     "loss": "−ELBO (recon + β·KL)",
     "recon": "reconstruction",
     "kl": "KL",
@@ -107,18 +108,31 @@ def _mode(x: Sequence[Any]) -> str:
 
 
 def final_values(
-    series: Mapping[str, Sequence[dict[str, Any]]], keys: Sequence[str], smoothing: float = 0.0
+    series: Mapping[str, Sequence[dict[str, Any]]],
+    keys: Sequence[str],
+    smoothing: float = 0.0,
+    quality: Mapping[str, Sequence[dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
     """Where each run ended: its last step and the last value of each metric, smoothed as on
-    the chart (a raw last value is one noisy batch); a metric a run does not log is left blank."""
+    the chart (a raw last value is one noisy batch); a metric a run does not log is left blank.
+    With ``quality`` (each run's quality events) the last classifier FID comes first, and the
+    runs are ranked by it, best first."""
     rows = []
     for name, steps in series.items():
         row: dict[str, Any] = {"run": name, "step": steps[-1]["step"] if steps else 0}
+        if quality is not None:
+            measured = quality.get(name) or []
+            row[FINAL_FID] = round(measured[-1]["fid"], 1) if measured else None
         for key in keys:
             values = [v for v in smooth([s.get(key) for s in steps], smoothing) if v is not None]
             row[LABELS.get(key, key)] = round(values[-1], 4) if values else None
         rows.append(row)
+    if quality is not None:
+        rows.sort(key=lambda r: (r[FINAL_FID] is None, r[FINAL_FID] or 0.0))
     return rows
+
+
+FINAL_FID = "final classifier FID"
 
 
 def class_names(classes: Sequence[str]) -> list[str] | None:

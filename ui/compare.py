@@ -52,13 +52,14 @@ def _chart(manager: RunManager, picked: list[RunStatus], live: bool) -> None:
         }
     )
     titled = all(r.title for r in picked)
-    series, critics = {}, set()
+    series, critics, quality = {}, set(), {}
     for run in picked:
         feed = feed_for(run)
         feed.update()
         shown = run.title if titled else ", ".join(f"{k}={settings[run.id][k]}" for k in varied)
         name = f"{run.id.rsplit('-', 1)[-1]} {run.model} {shown}".strip()
         series[name] = feed.steps
+        quality[name] = feed.quality
         if getattr(run.request.train, "loss", "") == "wgan-gp":
             critics.add(name)
     if titled:
@@ -87,5 +88,9 @@ def _chart(manager: RunManager, picked: list[RunStatus], live: bool) -> None:
     )
     smoothing = st.slider("Smoothing", 0.0, 0.95, 0.6, 0.05, key="compare_smoothing")
     st.plotly_chart(compare_chart(series, key, smoothing, critics), key="compare_chart")
-    st.dataframe(final_values(series, keys, smoothing), hide_index=True, key="compare_table")
-    st.caption("Where each run ended: its last logged values, smoothed as on the chart.")
+    table = final_values(series, keys, smoothing, quality)
+    st.dataframe(table, hide_index=True, key="compare_table")
+    st.caption(
+        "Where each run ended, best sample quality first: its last classifier FID, and its "
+        "last logged values smoothed as on the chart."
+    )

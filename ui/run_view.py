@@ -157,6 +157,18 @@ def _charts(feed: RunFeed) -> None:
             ),
             key="chart_elbo",
         )
+    if feed.quality:
+        st.plotly_chart(
+            metric_chart(feed.quality, ["fid"], "Sample quality: classifier FID of 500 samples"),
+            key="chart_quality",
+        )
+        last = feed.quality[-1]
+        st.caption(
+            f"At step {last['step']:,}: FID {last['fid']:.1f}, class entropy "
+            f"{last['class_entropy']:.2f} (ln 10 = 2.30: every class as often), "
+            f"{last['confident']:.0%} read surely as one class; 0 would be the test images' own "
+            "feature statistics."
+        )
 
 
 @st.cache_data(max_entries=5000, show_spinner=False)

@@ -161,6 +161,7 @@ class RunFeed:
         self.start: RunStart | None = None
         self.steps: list[dict[str, Any]] = []
         self.samples: list[dict[str, Any]] = []
+        self.quality: list[dict[str, Any]] = []  # classifier FID etc. at sample steps
         self.checkpoints: list[dict[str, Any]] = []
         self.end: dict[str, Any] | None = None
 
@@ -176,12 +177,14 @@ class RunFeed:
                 self.steps.append(event)
             elif kind == "samples":
                 self.samples.append(event)
+            elif kind == "quality":
+                self.quality.append(event)
             elif kind == "checkpoint":
                 self.checkpoints.append(event)
             elif kind in TERMINAL:
                 self.end = event
         if self.keep is not None:
-            for kept in (self.steps, self.samples, self.checkpoints):
+            for kept in (self.steps, self.samples, self.quality, self.checkpoints):
                 del kept[: -self.keep]
         return len(events)
 

@@ -16,11 +16,13 @@ from typing import Any
 import torch
 
 from gen_core import checkpoints as ckpt
+from gen_core.analysis.quality import QualityProbe
 from gen_core.configs import from_dict
 from gen_core.data import BatchStream, DatasetInfo, random_shift, to_unit
 from gen_core.device import (
     autocast,
     describe_device,
+    eval_mode,
     own_rng,
     resolve_device,
     rng_state,
@@ -32,6 +34,7 @@ from gen_core.training.config import LOG_POINTS, SAMPLE_GRIDS, TrainConfig, inte
 from gen_core.training.events import Callback, Event
 
 FIXED_SAMPLES = 64
+QUALITY_STRIDE = 3  # sample quality at every third grid: ~20 a run, a few per cent of its time
 WEIGHT_LIMIT = 1e4  # trained weights here stay below ~10; at lr 10 a GAN's reach 1e11
 
 
@@ -58,6 +61,7 @@ class Trainer:
         callbacks: Iterable[Callback] = (),
         checkpoint_path: str | Path | None = None,
         dist: Dist = ALONE,
+        probe: QualityProbe | None = None,
     ) -> None:
         self.config = config
         self.dist = dist
@@ -77,6 +81,12 @@ class Trainer:
         self.notes: list[str] = []
         self.saved_at = time.monotonic()
         self.rng = seeded_rng_state(config.seed + dist.rank)  # noise, dropout, GP mixes: per rank
+        self.probe = probe  # measures sample quality at each sample step when given
+        self.probe_z = (
+            model.sample_latent(probe.n, generator=torch.Generator().manual_seed(probe.seed))
+            if probe
+            else None
+        )
 
     # -- what subclasses provide -------------------------------------------------------------
     def train_step(self) -> dict[str, torch.Tensor]:
@@ -86,6 +96,11 @@ class Trainer:
     def snapshot(self) -> torch.Tensor:
         """Images (N, 1, 28, 28) in [0, 1] for the sample grid; must not touch the global RNG."""
         raise NotImplementedError
+
+    def shown_samples(self, z: torch.Tensor) -> torch.Tensor:
+        """Images in [0, 1] for latents ``z``, by the model a checkpoint shows."""
+        with eval_mode(self.model):
+            return self.model.generate(z.to(self.device))
 
     def optimizer_settings(self) -> dict[str, dict[str, Any]]:
         """Each optimizer's settings from the config (lr, betas): used to make it, and again
@@ -213,6 +228,13 @@ class Trainer:
         with torch.no_grad():
             images = self.snapshot()
         self.emit(Event("samples", self.step, {"epoch": self.stream.epoch}, images=images))
+        every = self.sample_every * QUALITY_STRIDE
+        due = self.step % every == 0 or self.step == self.total_steps
+        if self.probe is not None and self.probe_z is not None and due:
+            start = time.perf_counter()
+            found = self.probe.measure(self.shown_samples, self.probe_z)
+            took = round(time.perf_counter() - start, 3)
+            self.emit(Event("quality", self.step, {**found, "seconds": took}))
 
     def _fail(self, reason: str) -> str:
         kept = (

@@ -34,6 +34,7 @@ class TrainConfig:
     sample_every: Every = "auto"  # steps between sample grids; auto: about 60 a run
     checkpoint_every: int = 500  # steps between checkpoints (one is always written at the end)
     checkpoint_minutes: float = 1.0  # and one at the first log step this long after the last
+    quality: bool = True  # classifier FID of 500 fixed samples at each sample grid (checkpoints/)
 
     def __post_init__(self) -> None:
         """Refuse settings no run can use, naming the option, before any work starts."""

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import torch
 
 EventType = Literal[
-    "start", "step", "epoch", "samples", "checkpoint", "stopped", "finished", "failed"
+    "start", "step", "epoch", "samples", "quality", "checkpoint", "stopped", "finished", "failed"
 ]
 TERMINAL: frozenset[str] = frozenset({"stopped", "finished", "failed"})  # every run ends on one
 

@@ -142,13 +142,15 @@ class GANTrainer(Trainer):
         return metrics
 
     def snapshot(self) -> torch.Tensor:
-        """Samples from the fixed noise batch, so successive grids show the same latents learning
-        (drawn by the average of G's weights when there is one)."""
-        if self.ema is not None:
-            with eval_mode(self.ema), torch.no_grad():
-                return (self.ema.module(self.fixed_z).float() + 1) / 2
-        with eval_mode(self.model):
-            return self.model.generate(self.fixed_z).float()
+        """Samples from the fixed noise batch, so successive grids show the same latents learning."""
+        return self.shown_samples(self.fixed_z).float()
+
+    def shown_samples(self, z: torch.Tensor) -> torch.Tensor:
+        """By the average of G's weights when there is one."""
+        if self.ema is None:
+            return super().shown_samples(z)
+        with eval_mode(self.ema), torch.no_grad():
+            return (self.ema.module(z.to(self.device)) + 1) / 2
 
     def saved_model(self) -> GAN:
         if self.ema is None:

@@ -14,7 +14,17 @@ from gen_core.training.presets import wgan_gp
 
 # The GAN objective at its defaults, and no dropout or spectral norm in D (the fcGAN has some
 # dropout by default).
-OBJECTIVE = ("loss", "lr_g", "lr_d", "beta1", "beta2", "d_steps", "label_smoothing", "diffaugment")
+OBJECTIVE = (
+    "loss",
+    "lr_g",
+    "lr_d",
+    "beta1",
+    "beta2",
+    "d_steps",
+    "label_smoothing",
+    "diffaugment",
+    "ema",
+)
 BASELINE: dict[str, Any] = {
     **{name: getattr(GANTrainConfig(), name) for name in OBJECTIVE},
     "d_dropout": 0.0,
@@ -35,6 +45,7 @@ def remedies(model: str) -> dict[str, dict[str, Any]]:
         "hinge loss": {"loss": "hinge"},  # D's margin loss (Lim & Ye 2017)
         "spectral norm in D": {"d_spectral_norm": True},  # 1-Lipschitz layers (Miyato 2018)
         "DiffAugment": {"diffaugment": True},  # shifts and cutouts before D (Zhao 2020)
+        "EMA of G": {"ema": 0.99},  # samples from an average of G's weights (Yazici 2019)
     }
 
 

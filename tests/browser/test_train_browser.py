@@ -72,11 +72,11 @@ def test_queue_the_remedy_runs_and_watch_them_fill_one_chart(page: Page, app_url
     steps = page.get_by_label("Stop after this many steps (0 = all epochs)")
     steps.fill("10")
     steps.press("Enter")
-    page.get_by_role("button", name=re.compile("Queue the 9 remedy runs")).click()
+    page.get_by_role("button", name=re.compile("Queue the 10 remedy runs")).click()
     expect(page.get_by_text("Waiting their turn", exact=False)).to_be_visible()
     expect(page.get_by_text("Legends name each run's remedy", exact=False)).to_be_visible()
-    deadline = time.monotonic() + 240
-    while compare_traces(page) != [2] * 9:  # 10 steps each, logged every 5: filled by itself
+    deadline = time.monotonic() + 270
+    while compare_traces(page) != [2] * 10:  # 10 steps each, logged every 5: filled by itself
         assert time.monotonic() < deadline, f"the comparison stopped at {compare_traces(page)}"
         page.wait_for_timeout(500)
     expect(page.get_by_text("Waiting their turn", exact=False)).to_have_count(0)

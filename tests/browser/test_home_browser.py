@@ -16,7 +16,7 @@ def test_home_names_the_data_and_its_links_open_every_page(page: Page, app_url: 
     expect(page.get_by_text("mnist-5k: 4,000 train / 1,000 test images")).to_be_visible()
 
     page.get_by_role("link", name=re.compile("^Latent space: explore")).click()
-    expect(page).to_have_url(re.compile(r"/latent_space$"))
+    expect(page).to_have_url(re.compile(r"/latent_space\?checkpoint=checkpoints%2Fvae$"))
     expect(page.get_by_role("heading", name="Latent space")).to_be_visible()
     expect(page.get_by_text("test digits of mnist-5k encoded")).to_be_visible()
 

@@ -76,7 +76,7 @@ def test_queue_the_remedy_runs_and_watch_them_fill_one_chart(page: Page, app_url
     expect(page.get_by_text("Waiting their turn", exact=False)).to_be_visible()
     expect(page.get_by_text("Legends name each run's remedy", exact=False)).to_be_visible()
     deadline = time.monotonic() + 270
-    while compare_traces(page) != [2] * 10:  # 10 steps each, logged every 5: filled by itself
+    while compare_traces(page) != [3] * 10:  # steps 1, 5 and 10 of each: filled by itself
         assert time.monotonic() < deadline, f"the comparison stopped at {compare_traces(page)}"
         page.wait_for_timeout(500)
     expect(page.get_by_text("Waiting their turn", exact=False)).to_have_count(0)

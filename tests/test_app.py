@@ -22,8 +22,8 @@ def header(at: AppTest) -> str:
 
 
 def chart_points(at: AppTest, key: str) -> int:
-    chart = next(c for c in at.get("plotly_chart") if key in c.proto.id)
-    figure = json.loads(chart.proto.spec)
+    chart = next((c for c in at.get("plotly_chart") if key in c.proto.id), None)
+    figure = json.loads(chart.proto.spec) if chart else {"data": []}
     return len(figure["data"][0]["x"]) if figure["data"] else 0  # drawn empty before its first
 
 

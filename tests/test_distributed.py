@@ -57,7 +57,7 @@ def test_two_processes_train_in_step_and_only_rank_0_writes(tmp_path, model, ext
     events, _ = read_events(out / "events.jsonl")
     types = [e["type"] for e in events]
     assert types.count("start") == 1 and types.count("finished") == 1  # one writer, not two
-    assert [e["step"] for e in events if e["type"] == "step"] == [10, 20, 30, 40]
+    assert [e["step"] for e in events if e["type"] == "step"] == [1, 10, 20, 30, 40]
     assert [e["step"] for e in events if e["type"] == "samples"] == [0, 20, 40]
     replicas = events[-1]["replicas"]
     assert len(replicas) == 2 and replicas[0] == replicas[1]  # every rank holds the same weights

@@ -53,7 +53,7 @@ def test_a_run_finishes_with_its_checkpoint(manager):
     feed.update()
     assert (
         feed.start.model == "vae"
-        and [s["step"] for s in feed.steps] == [5, 10]
+        and [s["step"] for s in feed.steps] == [1, 5, 10]  # the first at once, then every 5
         and feed.end["type"] == "finished"
     )
     latest = RunFeed(status.path, keep=1)  # what the manager holds of every run: no history

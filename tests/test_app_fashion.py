@@ -91,7 +91,10 @@ def test_a_fashion_gan_run_gets_its_class_histogram_and_warnings_by_name(fashion
     at = open_page("pages/train.py", run=run)
     assert not at.exception
     warning = next(w.value for w in at.warning if "Mode collapse" in w.value)
-    assert warning.startswith("Mode collapse: classes T-shirt/top, Pullover, Dress")
+    # the classes the classifier read surely (over 90%) in the earlier grids, by name
+    assert (
+        warning.startswith("Mode collapse: classes T-shirt/top, Pullover") and "step 300" in warning
+    )
     chart = json.loads(
         next(c for c in at.get("plotly_chart") if "chart_classes" in c.proto.id).proto.spec
     )

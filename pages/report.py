@@ -73,15 +73,22 @@ def all_checkpoints(settings: Settings) -> None:
     """Every checkpoint's figures side by side, measuring the ones not yet measured on demand."""
     st.subheader("All checkpoints")
     everything = available(("gan", "vae", "classifier"))
-    missing = [i for i in everything if key_of(i, settings) not in reports()]
+    failed: set[str] = st.session_state.setdefault("r_failed", set())
+    missing = [
+        i for i in everything if key_of(i, settings) not in reports() and label(i) not in failed
+    ]
     if missing and st.button(f"Measure the {len(missing)} not yet measured", key="measure_all"):
         bar = st.progress(0.0)
         for other in missing:
             loaded = load_model(other)
             if loaded is not None:
                 measure(other, loaded, settings, bar)
-        if all(key_of(i, settings) in reports() for i in missing):
-            st.rerun()  # redraw without the button: nothing is left to measure
+        failed |= {label(i) for i in missing if key_of(i, settings) not in reports()}
+        st.rerun()  # redraw without the button: nothing is left to measure
+    if failed:
+        st.warning(
+            f"Could not be measured: {', '.join(sorted(failed))}. Pick one above to see why."
+        )
     table = []
     for other in everything:
         found = reports().get(key_of(other, settings))

@@ -360,7 +360,7 @@ def test_the_remedy_runs_take_turns_and_overlay_under_their_names(train_page):
     assert all(len(trace["y"]) == 4 for trace in chart["data"])  # steps 1, 5, 10 and 15
     table = next(d.value for d in at.dataframe if "D(G(z)), fake" in d.value)
     assert len(table) == 10 and set(table["step"]) == {15}
-    critic = table["run"].str.endswith("WGAN-GP")  # a critic gives scores, not probabilities
+    critic = table["run"].str.endswith(("WGAN-GP", "hinge loss"))  # scores, not probabilities
     assert table.loc[~critic, "D(G(z)), fake"].between(0, 1).all()
     assert table.loc[critic, "D(G(z)), fake"].isna().all()
     labels = at.sidebar.selectbox[0].options  # the runs' checkpoints, named by their remedy

@@ -73,6 +73,8 @@ def test_measuring_all_leaves_no_button_offering_to_measure_more():
     at.select_slider(key="r_n").set_value(250)
     at.select_slider(key="r_k").set_value(10).run()
     at.button(key="measure_all").click().run(timeout=600)
-    assert not at.exception and not at.error
-    assert not [b for b in at.button if b.key == "measure_all"]  # all measured: nothing offered
-    assert len(at.dataframe[0].value) >= 4
+    assert not at.exception
+    assert not [b for b in at.button if b.key == "measure_all"]  # all tried: nothing offered
+    measured = len(at.dataframe[0].value)
+    failed = [w.value for w in at.warning if w.value.startswith("Could not be measured")]
+    assert measured >= 4 and (not failed or "Pick one above to see why" in failed[0])

@@ -38,7 +38,7 @@ def test_settings_start_at_the_config_defaults_and_unknown_ones_are_refused():
     with pytest.raises(ValueError, match="no setting latent_dim"):
         RunRequest.build("dcgan", {"latent_dim": 8})  # a VAE's setting
     with pytest.raises(ValueError, match="loss"):
-        RunRequest.build("dcgan", {"loss": "hinge"})
+        RunRequest.build("dcgan", {"loss": "least-squares"})
 
 
 def test_resuming_keeps_the_checkpoints_settings_and_sizes_the_schedule_afresh():

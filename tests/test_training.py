@@ -282,7 +282,7 @@ def test_gen_core_reads_device_values_only_at_log_steps(
         (VAETrainConfig, {"augment_shift": 5}, "4 pixels"),
         (VAETrainConfig, {"classes": "three"}, "labels separated by commas"),
         (VAETrainConfig, {"lr": 0.0}, "learning rate"),
-        (GANTrainConfig, {"loss": "hinge"}, "unknown GAN loss"),
+        (GANTrainConfig, {"loss": "least-squares"}, "unknown GAN loss"),
         (GANTrainConfig, {"label_smoothing": 0.5}, "label_smoothing"),
         (GANTrainConfig, {"d_steps": 0}, "d_steps"),
     ],

@@ -12,6 +12,9 @@ from .helpers import require_datasets
 
 # The app's runs folder for this test session: set before any test imports ui.common.
 os.environ["GEN_CORE_RUNS"] = tempfile.mkdtemp(prefix="gen_core_test_runs_")
+# No spare run process behind the app's run manager or the browser tests' servers: each would
+# import torch again whenever runs are idle; tests/test_runs.py makes one of its own.
+os.environ["GEN_CORE_SPARE_PROCESS"] = "0"
 
 
 @pytest.fixture(scope="session")

@@ -229,8 +229,10 @@ class Trainer:
             images = self.snapshot()
         self.emit(Event("samples", self.step, {"epoch": self.stream.epoch}, images=images))
         every = self.sample_every * QUALITY_STRIDE
-        # not at step 0 (noise scores ~1,000 and the first step would wait for it)
-        due = self.step > 0 and (self.step % every == 0 or self.step == self.total_steps)
+        # not at step 0 (noise scores ~1,000 and the first step would wait for it), nor at the
+        # end of a run too short to reach its first measurement (a test or a demo)
+        last = self.step == self.total_steps and self.step >= every
+        due = self.step > 0 and (self.step % every == 0 or last)
         if self.probe is not None and self.probe_z is not None and due:
             start = time.perf_counter()
             found = self.probe.measure(self.shown_samples, self.probe_z)

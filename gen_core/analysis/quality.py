@@ -7,6 +7,7 @@ classifier FID can be charted beside the losses and runs ranked by where it ende
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,12 +21,13 @@ from gen_core.models.classifier import Classifier, predict
 SAMPLES = 500  # a few per cent of a run's time at its ~60 sample steps, and a steady FID
 
 
-@dataclass(frozen=True)
+@dataclass
 class QualityProbe:
-    """A classifier, the features of ``n`` test images, and the seed of ``n`` fixed latents."""
+    """A classifier, ``n`` of the test images (their features computed at the first measure,
+    so a run too short to measure pays nothing) and the seed of ``n`` fixed latents."""
 
     classifier: Classifier
-    test_features: torch.Tensor
+    test: Split
     n: int = SAMPLES
     seed: int = 0
 
@@ -33,8 +35,11 @@ class QualityProbe:
     def build(
         cls, classifier: Classifier, test: Split, n: int = SAMPLES, seed: int = 0
     ) -> QualityProbe:
-        _, features = predict(classifier, subset(test.images, n, seed))
-        return cls(classifier, features, n, seed)
+        return cls(classifier, test, n, seed)
+
+    @functools.cached_property
+    def test_features(self) -> torch.Tensor:
+        return predict(self.classifier, subset(self.test.images, self.n, self.seed))[1]
 
     @torch.no_grad()
     def measure(

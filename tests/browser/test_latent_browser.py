@@ -1,6 +1,7 @@
 """Drag the interpolation slider, upload or draw endpoints, click and draw on the latent map in
 a real browser."""
 
+import contextlib
 import math
 import re
 import time
@@ -112,12 +113,21 @@ def test_click_and_drag_the_walk_on_the_latent_map(page: Page, app_url: str):
     page.locator(".scrubber input.position").focus()
     page.keyboard.press("End")
     end = pixels(page, ".scrubber canvas")
+    page.locator(".latent-map canvas.map").scroll_into_view_if_needed()
+    page.wait_for_timeout(500)  # no scrolling left under the pointer
     page.mouse.move(*map_pixel(page, at=(2.0, 0.0)))  # drag the second point up
     page.mouse.down()
     page.mouse.move(*map_pixel(page, at=(1.0, 2.5)), steps=10)
-    assert page.locator(".latent-map canvas.strip").evaluate("(c) => c.height") > 0
+    dragged = page.locator(".latent-map canvas.map").evaluate("(c) => c.pathPoints()")
+    assert abs(dragged[1][0] - 1.0) < 0.3 and abs(dragged[1][1] - 2.5) < 0.3  # it follows
     page.mouse.up()  # one rerun decodes the new walk exactly
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:  # the map comes back with the point where it was let go
+        with contextlib.suppress(Exception):  # a map being replaced by the rerun
+            moved = page.locator(".latent-map canvas.map").evaluate("(c) => c.pathPoints()")
+            if abs(moved[1][0] - 1.0) < 0.3 and abs(moved[1][1] - 2.5) < 0.3:
+                break
+        page.wait_for_timeout(300)
     while pixels(page, ".scrubber canvas") == end and time.monotonic() < deadline:
         page.locator(".scrubber input.position").focus()
         page.keyboard.press("End")

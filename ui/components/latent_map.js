@@ -297,6 +297,7 @@ export default function ({ data, parentElement, setTriggerValue, setStateValue }
   // Where a latent point is drawn, in CSS pixels of the canvas: the browser tests aim with it.
   canvas.toPixel = (x, y) => toPx(x, y);
   canvas.pointPixel = (i) => toPx(data.x[i], data.y[i]);
+  canvas.pathPoints = () => path.map((p) => p.slice());
 
   const resize = new ResizeObserver(() => layout());
   resize.observe(stage);

@@ -343,7 +343,7 @@ def _quality_probe(config: TrainConfig, dataset: Dataset) -> QualityProbe | None
     classifier = ckpt.load_checkpoint(path).model
     if not isinstance(classifier, Classifier):
         return None
-    return QualityProbe.build(classifier, only_classes(dataset.test, config.classes))
+    return QualityProbe(classifier, only_classes(dataset.test, config.classes))
 
 
 class _Silent:

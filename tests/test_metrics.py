@@ -76,7 +76,7 @@ def test_the_live_probe_gives_the_model_reports_figures_for_the_same_samples():
     model = load_checkpoint(ROOT / "checkpoints" / "dcgan").model
     classifier = load_checkpoint(ROOT / "checkpoints" / "classifier").model
     test = load_dataset("mnist-5k").test
-    probe = QualityProbe.build(classifier, test, n=300, seed=0)
+    probe = QualityProbe(classifier, test, n=300, seed=0)
     z = model.sample_latent(300, generator=torch.Generator().manual_seed(0))
     with eval_mode(model):
         live = probe.measure(model.generate, z)

@@ -344,7 +344,7 @@ def test_sample_quality_is_measured_at_every_third_grid_and_at_the_end(mnist5k):
     from gen_core.training import make_trainer
 
     classifier = ckpt.load_checkpoint(ROOT / "checkpoints" / "classifier").model
-    probe = QualityProbe.build(classifier, mnist5k.test, n=100)
+    probe = QualityProbe(classifier, mnist5k.test, n=100)
     config = GANTrainConfig(device="cpu", steps=40, log_every=10, sample_every=10)
     events = []
     trainer = make_trainer(

@@ -1,7 +1,7 @@
 """Sample quality measured while a model trains: the Model report's sample figures, on a fixed
 set of latents, with the test images' classifier features computed once.
 
-A training run holds one :class:`QualityProbe` and measures at each sample step, so its
+A training run holds one :class:`QualityProbe` and measures at every third sample grid, so its
 classifier FID can be charted beside the losses and runs ranked by where it ended.
 """
 
@@ -30,12 +30,6 @@ class QualityProbe:
     test: Split
     n: int = SAMPLES
     seed: int = 0
-
-    @classmethod
-    def build(
-        cls, classifier: Classifier, test: Split, n: int = SAMPLES, seed: int = 0
-    ) -> QualityProbe:
-        return cls(classifier, test, n, seed)
 
     @functools.cached_property
     def test_features(self) -> torch.Tensor:

@@ -81,7 +81,7 @@ class Trainer:
         self.notes: list[str] = []
         self.saved_at = time.monotonic()
         self.rng = seeded_rng_state(config.seed + dist.rank)  # noise, dropout, GP mixes: per rank
-        self.probe = probe  # measures sample quality at each sample step when given
+        self.probe = probe  # measures sample quality at every third grid when given
         self.probe_z = (
             model.sample_latent(probe.n, generator=torch.Generator().manual_seed(probe.seed))
             if probe

@@ -333,6 +333,20 @@ def test_an_average_of_g_is_what_grids_and_checkpoints_show_and_it_resumes_exact
     assert second.ema is not None and params_equal(whole.ema.module, second.ema.module)
 
 
+def test_the_average_of_g_measures_batch_norm_statistics_for_its_own_weights(mnist5k, tmp_path):
+    trainer, _ = trainer_for("dcgan", mnist5k.train.images, tmp_path, steps=30, ema=0.9)
+    assert trainer.run() == "finished"
+    saved = ckpt.load_checkpoint(tmp_path / "checkpoint").model
+    G = saved.G
+    norm = next(m for m in G.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    seen: list[torch.Tensor] = []
+    norm.register_forward_hook(lambda _m, inputs, _out: seen.append(inputs[0]))
+    with torch.no_grad():
+        G(torch.randn(2048, saved.latent_dim))
+    channel_vars = seen[0].var((0, 2, 3))
+    assert torch.allclose(norm.running_var, channel_vars, rtol=0.1)
+
+
 def test_an_ema_decay_outside_0_to_1_is_refused():
     with pytest.raises(ValueError, match="ema is the average's decay"):
         GANTrainConfig(ema=1.0)

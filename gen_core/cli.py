@@ -69,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     sampler.add_argument(
         "--seed", type=whole(0, 2**63 - 1), default=0, help="seed of the latent draws"
     )
+    sampler.add_argument(
+        "--latents",
+        choices=("prior", "fitted"),
+        default="prior",
+        help="draw codes from N(0, I), or from the density a VAE fitted to its training codes",
+    )
     exporter = commands.add_parser(
         "export", help="copy a checkpoint's model (weights + sidecar, no optimizer state)"
     )
@@ -406,10 +412,14 @@ def sample_command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    try:
+        z = model.sample_latent(args.n, torch.Generator().manual_seed(args.seed), args.latents)
+    except ValueError as err:  # no fitted density: a GAN, or a VAE saved before they had one
+        print(f"error: {args.checkpoint}: {err}", file=sys.stderr)
+        return 1
     with torch.inference_mode():
-        z = model.sample_latent(args.n, generator=torch.Generator().manual_seed(args.seed))
         save_grid(model.generate(z), args.out)
-    print(f"wrote {args.out}")
+    print(f"wrote {args.out} ({args.latents} latents)")
     return 0
 
 

@@ -6,7 +6,9 @@ import math
 import pytest
 import torch
 
+from gen_core.analysis.latent import encode
 from gen_core.analysis.report import (
+    FITTED,
     checkpoint_report,
     classifier_path,
     measures,
@@ -63,6 +65,20 @@ def test_vae_report_adds_likelihoods_and_progress_reaches_the_end(mnist5k, class
     )
     assert report.value("test -log p(x), IW (nats)") <= report.value("test negative ELBO (nats)")
     assert heard[0] == 0.0 and heard[-1] == 1.0 and heard == sorted(heard)
+
+
+def test_a_vae_report_measures_samples_of_the_prior_and_of_its_fitted_density(mnist5k, classifier):
+    model = load_checkpoint(ROOT / "checkpoints" / "conv-vae").model
+    model.density.clear()
+    prior_only = [row[0] for row in model_report(model, mnist5k.test, classifier, n=50, k=1).rows]
+    assert not any(FITTED in name for name in prior_only)
+    model.density.fit(encode(model, mnist5k.train.images))
+    report = model_report(model, mnist5k.test, classifier, n=500, k=1)
+    names = [row[0] for row in report.rows]
+    assert [n for n in names if FITTED not in n] == prior_only
+    assert {n + FITTED for n in prior_only if "test" not in n} <= set(names)
+    # samples from where real codes lie read as digits far better than the prior's
+    assert report.value("classifier FID" + FITTED) < report.value("classifier FID") / 2
 
 
 def test_classifier_report_is_its_test_accuracy(mnist5k, classifier):

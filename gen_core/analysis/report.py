@@ -22,7 +22,7 @@ from gen_core.analysis.metrics import (
 from gen_core.checkpoints import Checkpoint
 from gen_core.data import Split, kind_of, load_dataset, only_classes, subset
 from gen_core.device import eval_mode
-from gen_core.models import VAE, GenerativeModel
+from gen_core.models import VAE, GenerativeModel, LatentSource
 from gen_core.models.classifier import Classifier, predict
 
 Progress = Callable[[float, str], object]
@@ -52,12 +52,21 @@ class Report:
         return next(v for n, v, _ in self.rows if n == name)
 
 
+FITTED = " (fitted density)"  # the name of a figure measured on samples of a VAE's fitted density
+
+
 @torch.no_grad()
 def sample_quality(
-    model: GenerativeModel, classifier: Classifier, test: Split, n: int = 1000, seed: int = 0
+    model: GenerativeModel,
+    classifier: Classifier,
+    test: Split,
+    n: int = 1000,
+    seed: int = 0,
+    source: LatentSource = "prior",
 ) -> Report:
-    """Classifier FID, class entropy, classifier score and confidence of ``n`` prior samples."""
-    z = model.sample_latent(n, generator=torch.Generator().manual_seed(seed))
+    """Classifier FID, class entropy, classifier score and confidence of ``n`` samples from the
+    prior or from a VAE's fitted density."""
+    z = model.sample_latent(n, torch.Generator().manual_seed(seed), source)
     with eval_mode(model):
         samples = model.generate(z).float().cpu()
     probs, feats = predict(classifier, samples)
@@ -105,6 +114,10 @@ def model_report(
         else:
             progress(0.0, f"sampling {n} images and classifying them")
             report = sample_quality(model, classifier, test, n, seed)
+            if model.has_fitted_density:
+                progress(0.2, f"sampling {n} images from the fitted density")
+                fitted = sample_quality(model, classifier, test, n, seed, "fitted")
+                report.rows += [(name + FITTED, v, why) for name, v, why in fitted.rows]
         if isinstance(model, VAE):
             progress(0.3, f"test likelihood: {k} importance samples per image")
             lik = vae_likelihood(model, test.images, k=k, seed=seed)

@@ -12,7 +12,10 @@ from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 import torch
 from torch import nn
 
+from gen_core.models.density import LatentDensity
+
 Family = Literal["gan", "vae", "classifier"]
+LatentSource = Literal["prior", "fitted"]  # N(0, I), or the density fitted to training codes
 
 
 class ModelConfig(Protocol):
@@ -27,6 +30,7 @@ class GANConfig(ModelConfig, Protocol):
 
 class VAEConfig(ModelConfig, Protocol):
     latent_dim: int
+    density_components: int
 
 
 C = TypeVar("C", bound=ModelConfig)
@@ -45,10 +49,22 @@ class GenerativeModel(nn.Module, Generic[C]):
     def latent_dim(self) -> int:
         raise NotImplementedError
 
-    def sample_latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Draws from the prior N(0, I) on the model's device."""
+    def sample_latent(
+        self, n: int, generator: torch.Generator | None = None, source: LatentSource = "prior"
+    ) -> torch.Tensor:
+        """Draws from the prior N(0, I), or from the density fitted to the training codes, on
+        the model's device."""
+        if source == "fitted":
+            return self.fitted_density().sample(n, generator)
         device = next(self.parameters()).device
         return torch.randn(n, self.latent_dim, generator=generator, device=device)
+
+    @property
+    def has_fitted_density(self) -> bool:
+        return False
+
+    def fitted_density(self) -> LatentDensity:
+        raise ValueError(f"a {self.name} samples from its prior only: it has no encoder")
 
     def generate(self, z: torch.Tensor) -> torch.Tensor:
         """Images in [0, 1] for latents ``z``."""
@@ -95,9 +111,23 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
 
 
 class VAE(GenerativeModel[V]):
-    """An encoder to (mu, log-variance) and a decoder to Bernoulli logits over pixels."""
+    """An encoder to (mu, log-variance), a decoder to Bernoulli logits over pixels, and a
+    density over the latent space fitted to its training codes at each checkpoint."""
 
     family = "vae"
+    density: LatentDensity
+
+    @property
+    def has_fitted_density(self) -> bool:
+        return self.density.fitted
+
+    def fitted_density(self) -> LatentDensity:
+        if not self.density.fitted:
+            raise ValueError(
+                "this checkpoint has no density fitted to its training codes (it was saved "
+                "before VAEs kept one): train it again, or sample from the prior"
+            )
+        return self.density
 
     @property
     def latent_dim(self) -> int:

@@ -8,12 +8,14 @@ import torch
 from torch import nn
 
 from gen_core.models.base import VAE
+from gen_core.models.density import LatentDensity
 
 
 @dataclass
 class MLPVAEConfig:
     latent_dim: int = 2  # 2 lets the latent space be plotted as is
     hidden: tuple[int, ...] = (512, 256)  # encoder widths; the decoder mirrors them
+    density_components: int = 10  # Gaussians fitted to the training codes, to sample from
 
 
 class MLPVAE(VAE[MLPVAEConfig]):
@@ -35,6 +37,7 @@ class MLPVAE(VAE[MLPVAEConfig]):
             dec += [nn.Linear(w_in, w_out), nn.ReLU()]
         dec.append(nn.Linear(back[-1], 784))
         self.decoder = nn.Sequential(*dec)
+        self.density = LatentDensity(config.latent_dim, config.density_components)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.encoder(x)
@@ -49,6 +52,7 @@ class ConvVAEConfig:
     latent_dim: int = 16  # above 2: the Latent Space page projects it with UMAP or PCA
     channels: int = 32  # feature maps of the first conv layer; the second has twice as many
     fc: int = 128  # width of the fully connected layer between convs and latent
+    density_components: int = 10  # Gaussians fitted to the training codes, to sample from
 
 
 class ConvVAE(VAE[ConvVAEConfig]):
@@ -79,6 +83,7 @@ class ConvVAE(VAE[ConvVAEConfig]):
             nn.ReLU(),
             nn.ConvTranspose2d(c, 1, 4, 2, 1),  # 1 x 28 x 28 logits
         )
+        self.density = LatentDensity(config.latent_dim, config.density_components)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.encoder(x)

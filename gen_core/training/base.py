@@ -157,7 +157,7 @@ class Trainer:
             # DDP agreeing on it is a collective and a host sync, so ranks consult at log steps only.
             consult = not self.dist.active or self.step % self.log_every == 0
             if consult and self.dist.any(should_stop(), self.device):
-                self._save()
+                self._save(final=True)
                 self.emit(
                     Event(
                         "stopped",
@@ -206,7 +206,7 @@ class Trainer:
                 unfinished = count and not all(torch.isfinite(v).item() for v in sums.values())
                 if self.dist.any(bool(unfinished), self.device):
                     return self._fail(f"a loss became non-finite by step {self.step}")
-                self._save()
+                self._save(final=last)
         replicas = self.dist.fingerprints(self.model)
         self.emit(Event("finished", self.step, {"epoch": self.stream.epoch, "replicas": replicas}))
         return "finished"
@@ -267,9 +267,10 @@ class Trainer:
         }
 
     # -- checkpoints -----------------------------------------------------------------------------
-    def saved_model(self) -> GenerativeModel[Any]:
+    def saved_model(self, final: bool) -> GenerativeModel[Any]:
         """The model a checkpoint holds: the one being trained, unless a subclass keeps a better
-        one to show (an average of G's weights)."""
+        one to show (an average of G's weights) or finishes it at the run's last checkpoint
+        (``final``: at the end or on a stop)."""
         return self.model
 
     def extra_state(self) -> dict[str, torch.Tensor]:
@@ -279,7 +280,7 @@ class Trainer:
     def restore_extra(self, tensors: dict[str, torch.Tensor]) -> None:
         """Take back what :meth:`extra_state` saved ({} for a weights-only checkpoint)."""
 
-    def _save(self) -> Path | None:
+    def _save(self, final: bool = False) -> Path | None:
         """Called inside run() only. Write the rolling checkpoint (weights + optimizer + RNG) and report it."""
         if self.checkpoint_path is None or not self.dist.is_main:
             return None
@@ -292,7 +293,7 @@ class Trainer:
         tensors.update(self.extra_state())
         stem = ckpt.save_checkpoint(
             self.checkpoint_path,
-            self.saved_model(),
+            self.saved_model(final),
             step=self.step,
             epoch=self.stream.epoch,
             dataset=self.dataset_info,

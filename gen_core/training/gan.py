@@ -168,7 +168,7 @@ class GANTrainer(Trainer):
         with eval_mode(shown), torch.no_grad():
             return (shown(z.to(self.device)) + 1) / 2
 
-    def saved_model(self) -> GAN:
+    def saved_model(self, final: bool) -> GAN:
         if self.ema is None:
             return self.model
         saved = copy.deepcopy(self.model)

@@ -48,6 +48,7 @@ def test_the_scrubber_walks_from_decoded_endpoint_to_decoded_endpoint_on_the_dcg
     at = open_with(INTERPOLATE, "dcgan")
     assert not at.get("button_group")  # seeds are a GAN's only source, and the page says why
     assert any("no encoder" in c.value for c in at.caption)
+    assert not [r for r in at.radio if r.key == "i_drawn_from"]  # a GAN has only its prior
     scrub = component_data(at, "i_scrub")
     assert scrub["titles"] == ["Linear (lerp)", "Spherical (slerp)"]
     assert scrub["count"] == 121 and scrub["perLeg"] == 120  # one leg, decoded once
@@ -69,6 +70,20 @@ def test_the_scrubber_walks_from_decoded_endpoint_to_decoded_endpoint_on_the_dcg
 
     at.text_input(key="i_seeds").set_value("5, x").run()
     assert any("whole numbers" in e.value for e in at.error) and not at.exception
+
+
+def test_random_points_of_a_vae_come_from_the_prior_or_its_fitted_density():
+    at = open_with(INTERPOLATE, "conv-vae")
+    model = shipped("conv-vae")
+    assert model.has_fitted_density  # make checkpoints fits it at the end of the run
+    first = sprite_images(component_data(at, "i_scrub")["sprites"][0], 121)[0]
+    prior = decode(model, seeded_latents(model, [0, 1]))
+    assert torch.allclose(first, prior[0], atol=1 / 255 + 1e-6)
+    at.radio(key="i_drawn_from").set_value("the density fitted to the training codes").run()
+    first = sprite_images(component_data(at, "i_scrub")["sprites"][0], 121)[0]
+    fitted = decode(model, seeded_latents(model, [0, 1], "fitted"))
+    assert torch.allclose(first, fitted[0], atol=1 / 255 + 1e-6)
+    assert (fitted[0] - prior[0]).abs().max() > 0.1
 
 
 def test_vae_endpoints_from_test_digits_and_the_map():

@@ -11,7 +11,7 @@ import torch
 
 from gen_core.analysis.latent import encode, seeded_latents
 from gen_core.images import to_pil
-from gen_core.models import VAE, GenerativeModel
+from gen_core.models import VAE, GenerativeModel, LatentSource
 from gen_core.preprocess import ImageRejected, framing_for, prepare
 from ui.drawing import drawing
 from ui.latents import ShownSet
@@ -48,6 +48,28 @@ def sources(model: GenerativeModel[Any], data: ShownSet) -> list[str]:
     )
 
 
+DRAWN_FROM: dict[str, LatentSource] = {
+    "the prior N(0, I)": "prior",
+    "the density fitted to the training codes": "fitted",
+}
+
+
+def latent_source(model: GenerativeModel[Any]) -> LatentSource:
+    """Where random points are drawn: the prior, or a VAE's fitted density when it has one."""
+    if not model.has_fitted_density:
+        return "prior"
+    picked = st.radio(
+        "Draw each seed's point from",
+        list(DRAWN_FROM),
+        horizontal=True,
+        key="i_drawn_from",
+        help="Real images' codes do not fill N(0, I): the prior also draws from the gaps "
+        "between them, where the decoder never learnt to draw. The fitted density (a mixture "
+        "of Gaussians fitted to the training codes when the run ended) draws where they lie.",
+    )
+    return DRAWN_FROM[picked]
+
+
 def endpoints(model: GenerativeModel[Any], data: ShownSet) -> tuple[str, torch.Tensor | None]:
     """The source the user picked and the path's points from it (None until there are two)."""
     choices = sources(model, data)
@@ -64,7 +86,8 @@ def endpoints(model: GenerativeModel[Any], data: ShownSet) -> tuple[str, torch.T
     if source == "Random seeds":
         text = st.text_input("Seeds, one per point (two or more)", "0, 1", key="i_seeds")
         seeds = parse_ints(text, "Seeds")
-        return source, None if seeds is None else seeded_latents(model, seeds)
+        drawn_from = latent_source(model)
+        return source, None if seeds is None else seeded_latents(model, seeds, drawn_from)
     assert isinstance(model, VAE)
     if source == "Upload":
         return source, _uploaded(model, data)

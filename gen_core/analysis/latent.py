@@ -17,7 +17,7 @@ import torch
 from gen_core.checkpoints import CheckpointInfo
 from gen_core.data import load_dataset, to_unit
 from gen_core.files import atomic_write
-from gen_core.models import VAE, GenerativeModel
+from gen_core.models import VAE, GenerativeModel, LatentSource
 
 PathKind = Literal["lerp", "slerp"]
 Projection = Literal["umap", "pca"]
@@ -95,9 +95,13 @@ def norm_profile(latents: torch.Tensor) -> torch.Tensor:
     return latents.norm(dim=-1)
 
 
-def seeded_latents(model: GenerativeModel, seeds: list[int]) -> torch.Tensor:
-    """One prior sample per seed, the same on every machine and run."""
-    return torch.cat([model.sample_latent(1, torch.Generator().manual_seed(int(s))) for s in seeds])
+def seeded_latents(
+    model: GenerativeModel, seeds: list[int], source: LatentSource = "prior"
+) -> torch.Tensor:
+    """One sample per seed from the prior or the fitted density, the same on every machine."""
+    return torch.cat(
+        [model.sample_latent(1, torch.Generator().manual_seed(int(s)), source) for s in seeds]
+    )
 
 
 @torch.inference_mode()

@@ -21,6 +21,16 @@ WGAN_GP: dict[str, Any] = {
     "beta2": 0.9,
 }
 
+# The small-data GAN ingredients of benchmarks/recipes.py, by the option each sets: DiffAugment
+# (Zhao et al. 2020), an average of G's weights (Yazici et al. 2019), spectral norm in D (Miyato
+# et al. 2018) and the hinge loss (Lim & Ye 2017).
+SMALL_DATA: dict[str, Any] = {
+    "diffaugment": True,
+    "ema": 0.999,
+    "d_spectral_norm": True,
+    "loss": "hinge",
+}
+
 # The one-vs-rest detector of BENCHMARKS.md: a conv VAE with a weak KL term, trained on one
 # digit's images shifted by up to 2 pixels (400 images overfit without it), scored by
 # "sq-error+knn". The Anomaly page trains it for a chosen digit.

@@ -167,7 +167,7 @@ def test_a_run_where_d_wins_shows_the_warning_and_compare_overlays_runs(train_pa
     )
 
 
-def test_sample_quality_is_charted_and_ranks_the_compared_runs(train_page):
+def test_sample_quality_is_charted_warns_of_collapse_and_ranks_the_compared_runs(train_page):
     from ui.common import RUNS
 
     rows = [
@@ -180,7 +180,8 @@ def test_sample_quality_is_charted_and_ranks_the_compared_runs(train_page):
         {"label_smoothing": 0.0},
         rows,
         quality=[
-            {"step": 0, "fid": 900.0, "class_entropy": 0.0, "confident": 0.0},
+            {"step": 5, "fid": 900.0, "class_entropy": 1.0, "confident": 0.0},
+            {"step": 10, "fid": 280.0, "class_entropy": 2.2, "confident": 0.3},
             {"step": 20, "fid": 300.0, "class_entropy": 1.5, "confident": 0.4},
         ],
     )
@@ -196,8 +197,10 @@ def test_sample_quality_is_charted_and_ranks_the_compared_runs(train_page):
     chart = json.loads(
         next(c for c in at.get("plotly_chart") if "chart_quality" in c.proto.id).proto.spec
     )
-    assert chart["data"][0]["y"] == [900.0, 300.0]
+    assert chart["data"][0]["y"] == [900.0, 280.0, 300.0]
     assert any("At step 20: FID 300.0, class entropy 1.50" in c.value for c in at.caption)
+    warning = next(w.value for w in at.warning if "class entropy of the samples fell" in w.value)
+    assert "from 2.20 nats (step 10) to 1.50 (step 20" in warning
     at.session_state["train_tab"] = "Compare runs"
     at.run()
     at.multiselect(key="compare_runs").set_value([worse, better]).run()

@@ -1,4 +1,10 @@
-from gen_core.analysis.diagnostics import check, discriminator_winning, diverging, vanishing_classes
+from gen_core.analysis.diagnostics import (
+    check,
+    discriminator_winning,
+    diverging,
+    quality_falling,
+    vanishing_classes,
+)
 from gen_core.data import FASHION_CLASSES
 
 
@@ -81,3 +87,29 @@ def test_named_classes_are_called_by_name():
     assert finding.message.startswith("Mode collapse: classes T-shirt/top, Pullover, Dress, Coat")
     one = vanishing_classes(grids((200, counts(1, 8)), (400, counts(1))), names=names)
     assert one.message.startswith("Mode collapse: class Bag appeared")
+
+
+def measured(*pairs):
+    return [
+        {"step": 100 * (i + 1), "fid": fid, "class_entropy": ent, "confident": 0.5}
+        for i, (fid, ent) in enumerate(pairs)
+    ]
+
+
+def test_a_run_whose_samples_lose_classes_is_flagged_from_its_quality_events():
+    healthy = measured((300, 2.0), (150, 2.25), (90, 2.28), (80, 2.27))
+    assert quality_falling(healthy) is None
+    collapsing = healthy + measured((85, 1.80))
+    found = quality_falling(collapsing)
+    assert found and found.kind == "entropy-fell"
+    assert "2.28 nats (step 300)" in found.message and "1.80" in found.message
+    assert found in check([], collapsing)
+
+
+def test_a_fid_that_rises_for_two_measurements_is_flagged_but_one_bad_reading_is_not():
+    once = measured((300, 2.2), (100, 2.2), (80, 2.2), (200, 2.2), (90, 2.2))
+    assert quality_falling(once) is None
+    twice = measured((300, 2.2), (100, 2.2), (80, 2.2), (130, 2.2), (150, 2.2))
+    found = quality_falling(twice)
+    assert found and found.kind == "fid-rising" and "from 80.0 (step 300) to 150.0" in found.message
+    assert quality_falling(measured((300, 2.2), (400, 2.2))) is None  # too few yet

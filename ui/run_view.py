@@ -74,7 +74,7 @@ def _live(manager: RunManager, run_id: str, shown_status: str, every: float | No
     with charts:
         _charts(feed)
     grids = _grid_classes(feed)
-    findings = diagnostics.check(feed.steps)
+    findings = diagnostics.check(feed.steps, feed.quality)
     vanished = grids and diagnostics.vanishing_classes(
         [(step, epoch, counts) for step, epoch, (counts, _) in grids],
         expected=_expected_classes(feed),

@@ -18,7 +18,7 @@ $(VENV)/.dev: $(VENV)/.app requirements-dev.txt
 
 ## Set up (first time) and start the app on http://localhost:8501
 run: $(VENV)/.app
-	$(VENV)/bin/streamlit run app.py
+	$(PY) -m ui.serve
 
 ## Set up (first time) and run lint, the type check, and every test (~10 minutes on 2 cores)
 test: $(VENV)/.dev

@@ -1,4 +1,4 @@
-"""Home page of the generative-model explorer (`streamlit run app.py`): what it does, on which data and device, and a tour."""
+"""Home page of the generative-model explorer (`python -m ui.serve`, or `streamlit run app.py`): what it does, on which data and device, and a tour."""
 
 import streamlit as st
 

@@ -44,15 +44,15 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve(runs: Path | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`streamlit run app.py` on a free loopback port with its own runs folder (``runs``, else a
+    """The app (`python -m ui.serve`, as `make run` starts it) on a free loopback port with its own runs folder (``runs``, else a
     new one): (URL, process). Runs it started are asked to stop when it goes."""
     port = free_port()
     runs = runs or Path(tempfile.mkdtemp(prefix="gen_core_browser_runs_"))
     env = {**os.environ, "GEN_CORE_RUNS": str(runs), "GEN_CORE_OFFLINE": "1"}
     log = open(runs / "streamlit.log", "wb")  # noqa: SIM115 - closed at teardown
-    args = ["run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1"]
+    args = ["--server.port", str(port), "--server.address", "127.0.0.1"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", *args, "--server.headless", "true"],
+        [sys.executable, "-m", "ui.serve", *args, "--server.headless", "true"],
         cwd=ROOT,
         env=env,
         stdout=log,

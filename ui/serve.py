@@ -1,0 +1,20 @@
+"""Start the app (`python -m ui.serve [streamlit options]`, what `make run` does) with torch and
+the pages' shared modules imported before the server answers, so the first visitor's page does
+not wait for them (about 2 s of a cold Home page on 2 cores). Streamlit runs every page in this
+process, so what is imported here is imported for them."""
+
+import sys
+
+from streamlit.web import cli
+
+import ui.checkpoints  # noqa: F401 - imports torch and gen_core
+import ui.common  # noqa: F401
+
+
+def main() -> None:
+    sys.argv = ["streamlit", "run", "app.py", *sys.argv[1:]]
+    cli.main()
+
+
+if __name__ == "__main__":
+    main()

@@ -34,6 +34,7 @@ from gen_core.distributed import close, init_from_env, local_device
 from gen_core.images import save_grid
 from gen_core.models import MODELS, VAE, GenerativeModel, build_model
 from gen_core.models.classifier import Classifier, accuracy
+from gen_core.models.density import DENSITY_IMAGES
 from gen_core.options import add_options, to_args
 from gen_core.preprocess import framing_for
 from gen_core.render import as_uploads
@@ -75,6 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         default="prior",
         help="draw codes from N(0, I), or from the density a VAE fitted to its training codes",
     )
+    fitter = commands.add_parser(
+        "fit-density",
+        help="fit a VAE checkpoint's latent density to its training codes, in place (runs "
+        "do this when they end; for checkpoints saved before they did)",
+    )
+    fitter.add_argument("checkpoint", help="checkpoint stem of a VAE, e.g. runs/<id>/checkpoint")
     exporter = commands.add_parser(
         "export", help="copy a checkpoint's model (weights + sidecar, no optimizer state)"
     )
@@ -159,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             "list": list_command,
             "sample": sample_command,
             "export": export_command,
+            "fit-density": fit_density_command,
             "classifier": classifier_command,
             "report": report_command,
             "remedies": remedies_command,
@@ -420,6 +428,34 @@ def sample_command(args: argparse.Namespace) -> int:
     with torch.inference_mode():
         save_grid(model.generate(z), args.out)
     print(f"wrote {args.out} ({args.latents} latents)")
+    return 0
+
+
+def fit_density_command(args: argparse.Namespace) -> int:
+    """Fit the density to the codes of the images the checkpoint was trained on (its dataset and
+    classes, its seed) and write the checkpoint again, its training state and history kept."""
+    loaded = ckpt.load_checkpoint(args.checkpoint)
+    model, info = loaded.model, loaded.info
+    if not isinstance(model, VAE):
+        print(f"error: {info.path} holds a {info.model}: only a VAE has codes", file=sys.stderr)
+        return 1
+    train_split = only_classes(load_dataset(info.dataset.name).train, info.classes)
+    model.fit_density(train_split.images, seed=int(info.train.get("seed", 0)))
+    state = ckpt.load_training_state(info) if info.has_training_state else None
+    stem = ckpt.save_checkpoint(
+        info.path,
+        model,
+        step=info.step,
+        epoch=info.epoch,
+        dataset=info.dataset,
+        train=info.train,
+        history=info.history,
+        training_state=state,
+        generation=info.step if state else None,
+    )
+    used = min(len(train_split), DENSITY_IMAGES)
+    print(f"fitted {info.path}'s latent density to the codes of {used} {info.dataset.name} images")
+    print(f"wrote {stem}")
     return 0
 
 

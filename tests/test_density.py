@@ -9,7 +9,7 @@ from safetensors.torch import load_file, save_file
 from gen_core import checkpoints as ckpt
 from gen_core.models import build_model
 from gen_core.models.density import LatentDensity
-from tests.helpers import cli, trainer_for
+from tests.helpers import cli, params_equal, trainer_for
 
 
 def clusters(n: int = 3000) -> tuple[torch.Tensor, torch.Tensor]:
@@ -76,20 +76,27 @@ def test_a_vae_run_ends_with_a_density_of_its_training_codes(mnist5k, tmp_path):
     assert torch.allclose(drawn.mean(0), codes.mean(0), atol=0.15 * float(codes.std(0).max()))
 
 
-def test_a_checkpoint_saved_before_densities_loads_unfitted(tmp_path):
+def test_a_checkpoint_saved_before_densities_loads_unfitted_and_can_be_given_one(mnist5k, tmp_path):
     model = build_model("vae")
-    ckpt.save_checkpoint(tmp_path / "old", model, step=1)
-    weights = ckpt.read_info(tmp_path / "old").weights.file
-    path = tmp_path / weights
+    ckpt.save_checkpoint(tmp_path / "old", model, step=1, dataset=mnist5k.info)
+    info = ckpt.read_info(tmp_path / "old")
+    path = tmp_path / info.weights.file
     kept = {k: v for k, v in load_file(path).items() if not k.startswith("density.")}
     save_file(kept, path)
     sidecar = ckpt.sidecar_of(tmp_path / "old")
-    text = sidecar.read_text()
-    old_hash = ckpt.read_info(tmp_path / "old").weights.sha256
-    sidecar.write_text(text.replace(old_hash, hashlib.sha256(path.read_bytes()).hexdigest()))
+    fresh = hashlib.sha256(path.read_bytes()).hexdigest()
+    sidecar.write_text(sidecar.read_text().replace(info.weights.sha256, fresh))
     loaded = ckpt.load_checkpoint(tmp_path / "old").model
     assert not loaded.has_fitted_density
     assert loaded.sample_latent(3).shape == (3, 2)
+
+    done = cli("fit-density", str(tmp_path / "old"))
+    assert "codes of 4000 mnist-5k images" in done.stdout
+    again = ckpt.load_checkpoint(tmp_path / "old")
+    assert again.model.has_fitted_density and again.info.step == 1
+    assert params_equal(again.model.encoder, loaded.encoder)  # the VAE itself is untouched
+    refused = cli("fit-density", "checkpoints/dcgan", check=False)
+    assert refused.returncode == 1 and "only a VAE has codes" in refused.stderr
 
 
 def test_sample_cli_draws_from_the_fitted_density_or_says_why_not(mnist5k, tmp_path):

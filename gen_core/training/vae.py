@@ -13,8 +13,6 @@ from gen_core.models import VAE
 from gen_core.training.base import FIXED_SAMPLES, Trainer, total_norm
 from gen_core.training.config import VAETrainConfig
 
-DENSITY_IMAGES = 10_000  # training images whose codes fit the latent density
-
 
 class VAETrainer(Trainer):
     model: VAE
@@ -31,7 +29,7 @@ class VAETrainer(Trainer):
         self.net = self.dist.wrap(model, self.device)  # DDP under torchrun, the model itself alone
         pick = torch.randperm(len(images), generator=torch.Generator().manual_seed(config.seed))
         self.fixed_x = images[pick[: FIXED_SAMPLES // 4]].to(self.device)
-        self.density_x = images[pick[:DENSITY_IMAGES]]  # whose codes the density is fitted to
+        self.density_x = images[pick]  # the first DENSITY_IMAGES: whose codes the density fits
 
     def optimizer_settings(self) -> dict[str, dict[str, Any]]:
         return {"opt": {"lr": self.config.lr}}
@@ -56,22 +54,14 @@ class VAETrainer(Trainer):
             "grad_norm": grad,
         }
 
-    @torch.no_grad()
     def saved_model(self, final: bool) -> VAE:
         """The model; at the run's last checkpoint with its latent density fitted to the codes
         (posterior means) of its training images (1-7 s, so not at every checkpoint), before it
         with none (one resumed from would describe older weights' codes)."""
         if not final:
             self.model.density.clear()
-            return self.model
-        with eval_mode(self.model):
-            codes = torch.cat(
-                [
-                    self.model.encode(to_unit(x.to(self.device)))[0].float()
-                    for x in self.density_x.split(1000)
-                ]
-            )
-        self.model.density.fit(codes, seed=self.config.seed)
+        else:
+            self.model.fit_density(self.density_x, seed=self.config.seed)
         return self.model
 
     def snapshot(self) -> torch.Tensor:

@@ -113,7 +113,7 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
 
 class VAE(GenerativeModel[V]):
     """An encoder to (mu, log-variance), a decoder to Bernoulli logits over pixels, and a
-    density over the latent space fitted to its training codes at each checkpoint."""
+    density over the latent space fitted to its training codes when a run ends."""
 
     family = "vae"
     density: LatentDensity

@@ -73,6 +73,24 @@ def test_limit_one_queues_the_second_run_until_the_first_ends(manager):
     assert wait_for(manager, second, {"finished", "failed"}).status == "finished"
 
 
+def test_two_managers_on_one_folder_start_a_queued_run_once(tmp_path):
+    root = tmp_path / "runs"
+    first, second = RunManager(root, max_running=0), RunManager(root, max_running=0)
+    run_id = first.submit(RunRequest.build("vae", TINY))  # no slot: it waits
+    first.max_running = second.max_running = 1
+    seen = second.list_runs()  # the second reads the folder: the run is queued...
+    assert [r.status for r in seen] == ["queued"]
+    first.refresh()  # ...the first starts it before the second acts on what it read
+    second.list_runs = lambda: seen
+    second.refresh()
+    assert run_id in first._procs and run_id not in second._procs  # one process, not two
+    status = wait_for(first, run_id, {"finished", "failed"})
+    assert status.status == "finished", status.reason
+    feed = RunFeed(status.path)
+    feed.update()
+    assert [s["step"] for s in feed.steps] == [1, 5, 10]  # one trainer wrote the events
+
+
 def test_a_half_written_request_is_skipped_and_the_poller_keeps_going(manager):
     (manager.root / "20000101-000000-vae-half").mkdir(parents=True)
     (manager.root / "20000101-000000-vae-half" / "run.json").write_text('{"id": "20000101-0')

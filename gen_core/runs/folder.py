@@ -21,6 +21,7 @@ from gen_core.runs.events import EventFile, RunFeed
 from gen_core.runs.request import RunRequest
 
 REQUEST, PID, EXIT_CODE, OUTPUT, STOP_FILE = "run.json", "pid", "exit_code", "output.log", "STOP"
+CLAIM = "claimed"  # created once, by the manager that starts the run
 State = Literal["queued", "running", "stopped", "finished", "failed"]
 
 
@@ -113,6 +114,17 @@ def stop(folder: Path, queued: bool) -> None:
         with EventFile(folder) as events:
             events.write({"type": "stopped", "step": 0, "time": round(time.time(), 3),
                           "reason": "stopped before it started"})
+
+
+def claim(folder: Path) -> bool:
+    """Take the start of a queued run, once across every manager and process sharing the runs
+    folder (two app servers, or a restarted one beside the old): the first to create the claim
+    file wins, and the others leave the run to it."""
+    try:
+        os.close(os.open(folder / CLAIM, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
 
 
 def record_exit(folder: Path, code: int) -> None:

@@ -122,8 +122,9 @@ class RunManager:
             for run in sorted((r for r in runs if r.status == "queued"), key=lambda r: r.created):
                 if running >= self.max_running:
                     break
-                self._start(run)
-                running += 1
+                running += 1  # started here, or by the manager that claimed it first
+                if run_folder.claim(run.path):
+                    self._start(run)
             if running == 0 and self.limits.spare:
                 self._keep_spare()  # while nothing trains, so it never takes a run's CPU
 

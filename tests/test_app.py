@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from gen_core.runs import RunFeed, RunManager, RunStart
 
-from .helpers import ROOT, fake_run, open_page
+from .helpers import ROOT, fake_run, open_page, wait_for
 
 pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
@@ -350,9 +350,8 @@ def test_the_remedy_runs_take_turns_and_overlay_under_their_names(train_page):
     assert settings["slower D"]["lr_d"] == 5e-5 and settings["baseline"]["lr_d"] == 2e-4
     assert settings["WGAN-GP"]["d_steps"] == 5 and settings["dropout in D"]["d_dropout"]
     assert any("Waiting their turn" in c.value for c in at.caption)  # one runs at a time
-    rerun_until(
-        at, lambda a: all(manager.status(i).status == "finished" for i in picked), timeout=450
-    )
+    for run_id in picked:  # the queue goes on by itself: no page reruns taking the runs' CPU
+        wait_for(manager, run_id, {"finished"}, timeout=300)
     at.run()
     assert any("Legends name each run's remedy" in c.value for c in at.caption)
     at.selectbox(key="compare_metric").set_value("d_g_z").run()

@@ -22,6 +22,7 @@ from gen_core import checkpoints as ckpt
 from gen_core.analysis.latent import (
     PROJECTIONS,
     UMAP_DEFAULTS,
+    fit_density,
     map_latents,
     project,
     projection_key,
@@ -34,7 +35,6 @@ from gen_core.distributed import close, init_from_env, local_device
 from gen_core.images import save_grid
 from gen_core.models import MODELS, VAE, GenerativeModel, build_model
 from gen_core.models.classifier import Classifier, accuracy
-from gen_core.models.density import DENSITY_IMAGES
 from gen_core.options import add_options, to_args
 from gen_core.preprocess import framing_for
 from gen_core.render import as_uploads
@@ -440,7 +440,7 @@ def fit_density_command(args: argparse.Namespace) -> int:
         print(f"error: {info.path} holds a {info.model}: only a VAE has codes", file=sys.stderr)
         return 1
     train_split = only_classes(load_dataset(info.dataset.name).train, info.classes)
-    model.fit_density(train_split.images, seed=int(info.train.get("seed", 0)))
+    used = fit_density(model, train_split.images, seed=int(info.train.get("seed", 0)))
     state = ckpt.load_training_state(info) if info.has_training_state else None
     stem = ckpt.save_checkpoint(
         info.path,
@@ -453,7 +453,6 @@ def fit_density_command(args: argparse.Namespace) -> int:
         training_state=state,
         generation=info.step if state else None,
     )
-    used = min(len(train_split), DENSITY_IMAGES)
     print(f"fitted {info.path}'s latent density to the codes of {used} {info.dataset.name} images")
     print(f"wrote {stem}")
     return 0

@@ -16,8 +16,10 @@ import torch
 
 from gen_core.checkpoints import CheckpointInfo
 from gen_core.data import load_dataset, to_unit
+from gen_core.device import eval_mode
 from gen_core.files import atomic_write
 from gen_core.models import VAE, GenerativeModel, LatentSource
+from gen_core.models.density import DENSITY_IMAGES
 
 PathKind = Literal["lerp", "slerp"]
 Projection = Literal["umap", "pca"]
@@ -140,6 +142,15 @@ def encode(
             )
         out.append(mu.float().cpu())
     return torch.cat(out)
+
+
+def fit_density(model: VAE, images: torch.Tensor, seed: int = 0) -> int:
+    """Fit the VAE's latent density to the posterior means of the first DENSITY_IMAGES of
+    ``images``, leaving the model in the mode it was in; returns how many images that was."""
+    used = images[:DENSITY_IMAGES]
+    with eval_mode(model):
+        model.density.fit(encode(model, used), seed)
+    return len(used)
 
 
 MAP_ITEMS = 2000  # test items a latent map shows: a larger split is sampled, so UMAP stays quick

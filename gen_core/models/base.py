@@ -12,8 +12,7 @@ from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 import torch
 from torch import nn
 
-from gen_core.data import to_unit
-from gen_core.models.density import DENSITY_IMAGES, LatentDensity
+from gen_core.models.density import LatentDensity
 
 Family = Literal["gan", "vae", "classifier"]
 LatentSource = Literal["prior", "fitted"]  # N(0, I), or the density fitted to training codes
@@ -121,20 +120,6 @@ class VAE(GenerativeModel[V]):
     @property
     def has_fitted_density(self) -> bool:
         return self.density.fitted
-
-    @torch.no_grad()
-    def fit_density(self, images: torch.Tensor, seed: int = 0) -> None:
-        """Fit the latent density to the posterior means of ``images`` (uint8 or [0, 1]; the
-        first DENSITY_IMAGES of them), in eval mode and in batches."""
-        device = next(self.parameters()).device
-        was_training = self.training
-        self.eval()
-        codes = [
-            self.encode(to_unit(x.to(device)))[0].float()
-            for x in images[:DENSITY_IMAGES].split(1000)
-        ]
-        self.train(was_training)
-        self.density.fit(torch.cat(codes), seed)
 
     def fitted_density(self) -> LatentDensity:
         if not self.density.fitted:

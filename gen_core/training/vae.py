@@ -6,10 +6,12 @@ from typing import Any
 
 import torch
 
+from gen_core.analysis.latent import fit_density
 from gen_core.data import to_unit
 from gen_core.device import eval_mode
 from gen_core.losses import elbo_parts
 from gen_core.models import VAE
+from gen_core.models.density import DENSITY_IMAGES
 from gen_core.training.base import FIXED_SAMPLES, Trainer, total_norm
 from gen_core.training.config import VAETrainConfig
 
@@ -29,7 +31,7 @@ class VAETrainer(Trainer):
         self.net = self.dist.wrap(model, self.device)  # DDP under torchrun, the model itself alone
         pick = torch.randperm(len(images), generator=torch.Generator().manual_seed(config.seed))
         self.fixed_x = images[pick[: FIXED_SAMPLES // 4]].to(self.device)
-        self.density_x = images[pick]  # the first DENSITY_IMAGES: whose codes the density fits
+        self.density_x = images[pick[:DENSITY_IMAGES]]  # whose codes the density is fitted to
 
     def optimizer_settings(self) -> dict[str, dict[str, Any]]:
         return {"opt": {"lr": self.config.lr}}
@@ -61,7 +63,7 @@ class VAETrainer(Trainer):
         if not final:
             self.model.density.clear()
         else:
-            self.model.fit_density(self.density_x, seed=self.config.seed)
+            fit_density(self.model, self.density_x, seed=self.config.seed)
         return self.model
 
     def snapshot(self) -> torch.Tensor:

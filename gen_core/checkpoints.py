@@ -193,6 +193,25 @@ def save_checkpoint(
     return stem
 
 
+def save_copy(
+    checkpoint: Checkpoint, path: str | Path, training_state: TrainingState | None = None
+) -> Path:
+    """Write ``checkpoint``'s model with everything its sidecar records (step, epoch, data,
+    settings, history) to ``path``; given a training state, as the run's generation at its step."""
+    info = checkpoint.info
+    return save_checkpoint(
+        path,
+        checkpoint.model,
+        step=info.step,
+        epoch=info.epoch,
+        dataset=info.dataset,
+        train=info.train,
+        history=info.history,
+        training_state=training_state,
+        generation=info.step if training_state else None,
+    )
+
+
 def _remove_stale(stem: Path, keep: set[str]) -> None:
     """Remove the stem's tensor files that its sidecar no longer names (older generations, and
     one a kill left half-committed)."""

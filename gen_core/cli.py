@@ -442,17 +442,7 @@ def fit_density_command(args: argparse.Namespace) -> int:
     train_split = only_classes(load_dataset(info.dataset.name).train, info.classes)
     used = fit_density(model, train_split.images, seed=int(info.train.get("seed", 0)))
     state = ckpt.load_training_state(info) if info.has_training_state else None
-    stem = ckpt.save_checkpoint(
-        info.path,
-        model,
-        step=info.step,
-        epoch=info.epoch,
-        dataset=info.dataset,
-        train=info.train,
-        history=info.history,
-        training_state=state,
-        generation=info.step if state else None,
-    )
+    stem = ckpt.save_copy(loaded, info.path, state)
     print(f"fitted {info.path}'s latent density to the codes of {used} {info.dataset.name} images")
     print(f"wrote {stem}")
     return 0
@@ -460,17 +450,8 @@ def fit_density_command(args: argparse.Namespace) -> int:
 
 def export_command(args: argparse.Namespace) -> int:
     loaded = ckpt.load_checkpoint(args.checkpoint)
-    info = loaded.info
-    stem = ckpt.save_checkpoint(
-        args.dest,
-        loaded.model,
-        step=info.step,
-        epoch=info.epoch,
-        dataset=info.dataset,
-        train=info.train,
-        history=info.history,
-    )
-    print(f"exported {info.path} to {stem}")
+    stem = ckpt.save_copy(loaded, args.dest)
+    print(f"exported {loaded.info.path} to {stem}")
     return 0
 
 

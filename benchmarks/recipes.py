@@ -62,10 +62,10 @@ def main() -> None:
             if args.smoke and name not in (TODAY_NAME, TOGETHER):
                 continue
             out = Path(folder) / str(len(fids))
-            settings = {"dataset": "mnist-5k", "seed": 0, "quality": False, **budget, **options}
+            fixed = {"dataset": "mnist-5k", "seed": 0, "quality": False, "checkpoint_every": 10**6}
+            settings = {**fixed, **budget, **options}
             start = time.perf_counter()
-            argv = ["--model", args.model, *to_args(settings), "--out", str(out)]
-            if train([*argv, "--checkpoint-every", "1000000"]) != 0:
+            if train(["--model", args.model, *to_args(settings), "--out", str(out)]) != 0:
                 raise SystemExit(f"{name}: the run failed")
             wall = time.perf_counter() - start
             report = checkpoint_report(load_checkpoint(out / "checkpoint"), measure, n=n, k=1)

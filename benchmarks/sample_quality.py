@@ -19,7 +19,7 @@ import torch
 from _common import ratio_line
 
 from gen_core.analysis.metrics import frechet_distance
-from gen_core.analysis.report import checkpoint_report
+from gen_core.analysis.report import FITTED, checkpoint_report
 from gen_core.checkpoints import load_checkpoint
 from gen_core.data import load_dataset, subset
 from gen_core.models.classifier import predict
@@ -31,8 +31,8 @@ COLUMNS = (
     "class entropy (nats)",
     "classifier score",
     "confident samples",
-    "classifier FID (fitted density)",
-    "confident samples (fitted density)",
+    "classifier FID" + FITTED,
+    "confident samples" + FITTED,
     "test negative ELBO (nats)",
     "test -log p(x), IW (nats)",
 )
@@ -63,7 +63,9 @@ def main() -> None:
         print(f"{column:<36}" + "".join(f"{'-' if v is None else f'{v:.2f}':>10}" for v in cells))
     dc, fc, cv = figures["dcgan"], figures["fcgan"], figures["conv-vae"]
     print()
-    print(ratio_line("conv-vae FID, fitted density vs target 60", cv[COLUMNS[4]], 60))
+    print(
+        ratio_line("conv-vae FID, fitted density vs target 60", cv["classifier FID" + FITTED], 60)
+    )
     print(ratio_line("fcGAN FID vs target 50", fc["classifier FID"], 50))
     print(ratio_line("DCGAN confident samples vs target 0.85", dc["confident samples"], 0.85))
     print(ratio_line("DCGAN class entropy vs target 2.25", dc["class entropy (nats)"], 2.25))

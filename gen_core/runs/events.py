@@ -135,13 +135,18 @@ class RunStart:
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> RunStart:
         return cls(
-            model=str(event.get("model", "?")), family=str(event.get("family", "gan")),
-            config=dict(event.get("config") or {}), train=dict(event.get("train") or {}),
+            model=str(event.get("model", "?")),
+            family=str(event.get("family", "gan")),
+            config=dict(event.get("config") or {}),
+            train=dict(event.get("train") or {}),
             dataset=DatasetInfo.from_dict(event.get("dataset") or {}),
-            device=str(event.get("device", "")), step=int(event.get("step", 0)),
-            time=float(event.get("time", 0.0)), total_steps=int(event.get("total_steps", 0)),
+            device=str(event.get("device", "")),
+            step=int(event.get("step", 0)),
+            time=float(event.get("time", 0.0)),
+            total_steps=int(event.get("total_steps", 0)),
             steps_per_epoch=int(event.get("steps_per_epoch", 0)),
-            parameters=int(event.get("parameters", 0)), log_every=int(event.get("log_every", 0)),
+            parameters=int(event.get("parameters", 0)),
+            log_every=int(event.get("log_every", 0)),
             sample_every=int(event.get("sample_every", 0)),
             notes=tuple(map(str, event.get("notes") or ())),
         )

@@ -87,7 +87,11 @@ def read_status(folder: Path, feed: RunFeed, process_known: bool = False) -> Run
     start, last = feed.start, feed.last_step
     progress: dict[str, Any] = last if last and start and last.get("time", 0) >= start.time else {}
     run = RunStatus(
-        id=folder.name, path=folder, request=request, created=created, status="queued",
+        id=folder.name,
+        path=folder,
+        request=request,
+        created=created,
+        status="queued",
         step=int(progress.get("step", start.step if start else 0)),
         total_steps=int(progress.get("total_steps", start.total_steps if start else 0)),
         checkpoint=Path(feed.checkpoints[-1]["path"]) if feed.checkpoints else None,
@@ -112,8 +116,14 @@ def stop(folder: Path, queued: bool) -> None:
     (folder / STOP_FILE).touch()
     if queued:
         with EventFile(folder) as events:
-            events.write({"type": "stopped", "step": 0, "time": round(time.time(), 3),
-                          "reason": "stopped before it started"})
+            events.write(
+                {
+                    "type": "stopped",
+                    "step": 0,
+                    "time": round(time.time(), 3),
+                    "reason": "stopped before it started",
+                }
+            )
 
 
 def claim(folder: Path) -> bool:

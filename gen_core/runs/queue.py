@@ -139,8 +139,14 @@ class RunManager:
         folder = self.root / ".spare" / secrets.token_hex(4)
         folder.mkdir(parents=True)
         args = [self.python, "-m", "gen_core.runs.spare", str(folder), str(os.getpid())]
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                stdin=subprocess.DEVNULL, start_new_session=True, cwd=Path.cwd())
+        proc = subprocess.Popen(
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=Path.cwd(),
+        )
         self._spare = proc, folder
 
     def _take_spare(self, argv: list[str], log: Path) -> subprocess.Popen[bytes] | None:
@@ -167,9 +173,15 @@ class RunManager:
         if proc is None:
             launcher = distributed.launcher(self.python, processes)
             log = output.open("wb")
-            proc = subprocess.Popen([*launcher, *argv], stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True,
-                                    cwd=Path.cwd(), env=env)
+            proc = subprocess.Popen(
+                [*launcher, *argv],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=Path.cwd(),
+                env=env,
+            )
             log.close()
         self._procs[run.id] = proc
         (run.path / run_folder.PID).write_text(str(proc.pid))

@@ -42,8 +42,12 @@ class RunRequest:
 
     @classmethod
     def build(
-        cls, model: str, settings: Mapping[str, Any] | None = None, *,
-        base: CheckpointInfo | None = None, **extra: Any,
+        cls,
+        model: str,
+        settings: Mapping[str, Any] | None = None,
+        *,
+        base: CheckpointInfo | None = None,
+        **extra: Any,
     ) -> RunRequest:
         """A request from settings by field name (a form, a preset, the command line) over the
         model's defaults, or over a checkpoint's own settings when ``base`` is given; a name that
@@ -57,8 +61,12 @@ class RunRequest:
         unknown = sorted(set(given) - known)
         if unknown:
             raise ValueError(f"a {model} run has no setting {', '.join(unknown)}")
-        return cls(model, build(config_cls, given, base.config if base else None),
-                   build(train_cls, given, base.train if base else None), **extra)
+        return cls(
+            model,
+            build(config_cls, given, base.config if base else None),
+            build(train_cls, given, base.train if base else None),
+            **extra,
+        )
 
     @classmethod
     def resuming(
@@ -108,6 +116,12 @@ class RunRequest:
             )
         config_cls, model_cls = MODELS[values["model"]]
         train_cls = config_for(model_cls.family)
-        return cls(values["model"], from_dict(config_cls, values["config"]),
-                   from_dict(train_cls, values["train"]), int(values.get("processes", 1)),
-                   resume, title, owner)
+        return cls(
+            values["model"],
+            from_dict(config_cls, values["config"]),
+            from_dict(train_cls, values["train"]),
+            int(values.get("processes", 1)),
+            resume,
+            title,
+            owner,
+        )

@@ -52,10 +52,13 @@ def _chart(manager: RunManager, picked: list[RunStatus], live: bool) -> None:
         }
     )
     titled = all(r.title for r in picked)
-    series, critics, quality = {}, set(), {}
+    series, critics, quality, unstarted = {}, set(), {}, []
     for run in picked:
         feed = feed_for(run)
         feed.update()
+        if run.status in ("stopped", "failed") and not feed.steps:  # an empty legend entry
+            unstarted.append(run.title or run.id)
+            continue
         shown = run.title if titled else ", ".join(f"{k}={settings[run.id][k]}" for k in varied)
         name = f"{run.id.rsplit('-', 1)[-1]} {run.model} {shown}".strip()
         series[name] = feed.steps
@@ -75,6 +78,8 @@ def _chart(manager: RunManager, picked: list[RunStatus], live: bool) -> None:
     ]
     if waiting:
         st.caption(f"Waiting their turn: {', '.join(waiting)}.")
+    if unstarted:
+        st.caption(f"Ended before their first logged step, so not drawn: {', '.join(unstarted)}.")
     keys = sorted(
         {k for steps in series.values() for s in steps for k in s if k in LABELS},
         key=list(LABELS).index,

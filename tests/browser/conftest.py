@@ -2,6 +2,7 @@
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,15 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def app_url():
+def app_runs() -> Path:
+    """The runs folder of the browser tests' app server."""
+    return Path(tempfile.mkdtemp(prefix="gen_core_browser_runs_"))
+
+
+@pytest.fixture(scope="session")
+def app_url(app_runs):
     """One app server for the whole session's browser tests."""
-    with serve() as (url, _):
+    with serve(app_runs) as (url, _):
         yield url
 
 

@@ -215,12 +215,13 @@ def through_uploads(n: int) -> None:
         print(f"\n4. Through the upload path: skipped ({err})")
         return
     framing = framing_for("mnist-5k")
-    normal = normal_uploads(digits.images, framing)  # the page's halves: fit, then measure
+    # the page's halves: fit, then measure (all 1,000 test digits but in a smoke run)
+    normal = normal_uploads(digits.images[: 5 * n], framing)
     clothes_png = as_files(list(fashion.images))
     clothes_photo, _ = as_uploads(list(fashion.images), framing, seed=21)
     sources = {
-        "handwriting fonts": fonts(HANDWRITING)[0],
-        "print fonts": fonts(PRINT)[0],
+        "handwriting fonts": fonts(HANDWRITING)[0][:n],
+        "print fonts": fonts(PRINT)[0][:n],
         "drawn digits": drawn(max(2, n // 50))[0],
     }
     # A font group is left out where its fonts are not installed (see _other_digits.py).

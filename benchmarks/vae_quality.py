@@ -82,7 +82,7 @@ def main() -> None:
     epochs = args.epochs
     if args.smoke:
         epochs = 1
-        data = dataclasses.replace(data, train=data.train.sample(256))
+        data = dataclasses.replace(data, train=data.train.sample(256), test=data.test.sample(100))
     print(
         f"torch {torch.__version__}, threads: {torch.get_num_threads()}; "
         f"{len(data.train)} training digits, {len(data.test)} test digits, {epochs} epochs"

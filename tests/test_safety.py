@@ -126,7 +126,7 @@ def test_a_torn_last_event_line_is_cut_before_the_next_is_written(tmp_path):
 
 
 @pytest.mark.slow
-def test_ten_kills_at_random_moments_each_leave_a_recent_loadable_checkpoint(tmp_path):
+def test_six_kills_at_random_moments_each_leave_a_recent_loadable_checkpoint(tmp_path):
     """kill -9 while the run trains (and saves every log step): every time the checkpoint loads,
     and resuming from it goes on where it was."""
     rng = torch.Generator().manual_seed(0)
@@ -144,7 +144,7 @@ def test_ten_kills_at_random_moments_each_leave_a_recent_loadable_checkpoint(tmp
         "--checkpoint-minutes",
         "0.001",
     ]
-    for kill in range(10):
+    for kill in range(6):
         more = first if kill == 0 else ["--resume", str(out / "checkpoint")]
         proc = subprocess.Popen(
             [*args, *more], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -1,4 +1,5 @@
-"""The CLI end to end, as the app and a terminal user run it: a real subprocess each time."""
+"""The CLI as the app and a terminal user run it: training in a real subprocess; what the other
+commands say and write, run in this process (`cli_here`), which spares each torch's import."""
 
 import dataclasses
 import json
@@ -9,7 +10,7 @@ from gen_core import checkpoints as ckpt
 from gen_core.cli import main
 from gen_core.runs import read_events
 
-from .helpers import cli
+from .helpers import cli, cli_here
 
 
 @pytest.mark.slow
@@ -69,11 +70,11 @@ def test_resume_stop_file_list_sample_and_export(tmp_path):
     events, _ = read_events(out / "events.jsonl")
     assert events[-1]["type"] == "stopped"
 
-    listing = cli("list", str(tmp_path)).stdout
+    listing = cli_here("list", str(tmp_path)).stdout
     assert "checkpoint" in listing and "vae" in listing and "mnist-5k" in listing
-    cli("sample", str(out / "checkpoint"), "--out", str(tmp_path / "grid.png"), "-n", "16")
+    cli_here("sample", str(out / "checkpoint"), "--out", str(tmp_path / "grid.png"), "-n", "16")
     assert (tmp_path / "grid.png").read_bytes()[:4] == b"\x89PNG"
-    cli("export", str(out / "checkpoint"), str(tmp_path / "shipped" / "vae"))
+    cli_here("export", str(out / "checkpoint"), str(tmp_path / "shipped" / "vae"))
     exported = ckpt.read_info(tmp_path / "shipped" / "vae")
     assert exported.step == 30 and not exported.has_training_state
     assert not (tmp_path / "shipped" / "vae.state.safetensors").exists()
@@ -81,7 +82,7 @@ def test_resume_stop_file_list_sample_and_export(tmp_path):
 
 @pytest.mark.slow
 def test_every_config_field_is_an_option():
-    help_text = cli("train", "--model", "dcgan", "--out", "x", "--help").stdout
+    help_text = cli_here("train", "--model", "dcgan", "--out", "x", "--help").stdout
     for option in (
         "--ngf",
         "--d-batch-norm",
@@ -103,9 +104,9 @@ def test_every_config_field_is_an_option():
 
 @pytest.mark.slow
 def test_train_help_without_a_model_lists_the_models_and_how_to_see_their_options():
-    help_text = cli("train", "--help").stdout
+    help_text = cli_here("train", "--help").stdout
     assert "fcgan,dcgan,vae,conv-vae" in help_text and "--model NAME --help" in help_text
-    missing = cli("train", "--resume", "no/such/checkpoint", "--help", check=False)
+    missing = cli_here("train", "--resume", "no/such/checkpoint", "--help", check=False)
     assert missing.returncode == 2 and "checkpoint.json not found" in missing.stderr
     assert "Traceback" not in missing.stderr
 
@@ -123,26 +124,30 @@ def test_every_config_field_has_its_help_comment():
 
 @pytest.mark.slow
 def test_bad_input_gets_a_message_not_a_traceback(tmp_path):
-    proc = cli(
+    proc = cli_here(
         "train", "--model", "vae", "--dataset", "cifar", "--out", str(tmp_path / "a"), check=False
     )
     assert proc.returncode == 2 and "--dataset: 'cifar' is not one of auto, mnist" in proc.stderr
-    proc = cli(
+    proc = cli_here(
         "train", "--model", "vae", "--dataset", "mnist", "--out", str(tmp_path / "b"), check=False
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr and "MNIST" in proc.stderr
     events, _ = read_events(tmp_path / "b" / "events.jsonl")
     assert events[-1]["type"] == "failed" and "MNIST" in events[-1]["reason"]
     (tmp_path / "x.json").write_text(json.dumps({"format": "other"}))
-    proc = cli("train", "--resume", str(tmp_path / "x"), "--out", str(tmp_path / "c"), check=False)
+    proc = cli_here(
+        "train", "--resume", str(tmp_path / "x"), "--out", str(tmp_path / "c"), check=False
+    )
     assert (
         proc.returncode != 0
         and "not a gen_core checkpoint" in proc.stderr
         and "Traceback" not in proc.stderr
     )
-    proc = cli("sample", str(tmp_path / "missing"), "--out", str(tmp_path / "g.png"), check=False)
+    proc = cli_here(
+        "sample", str(tmp_path / "missing"), "--out", str(tmp_path / "g.png"), check=False
+    )
     assert proc.returncode == 1 and "not found" in proc.stderr
-    proc = cli(
+    proc = cli_here(
         "train",
         "--model",
         "dcgan",
@@ -155,16 +160,18 @@ def test_bad_input_gets_a_message_not_a_traceback(tmp_path):
         check=False,
     )
     assert proc.returncode == 1 and "batch norm" in proc.stderr
-    proc = cli(
+    proc = cli_here(
         "train", "--model", "vae", "--device", "cuda:7", "--out", str(tmp_path / "e"), check=False
     )
     assert proc.returncode == 2 and "not available" in proc.stderr
-    proc = cli(
+    proc = cli_here(
         "train", "--model", "vae", "--batch-size", "0", "--out", str(tmp_path / "f"), check=False
     )
     assert proc.returncode == 2 and "batch_size must be at least 1" in proc.stderr
     assert "Traceback" not in proc.stderr
-    proc = cli("sample", "checkpoints/classifier", "--out", str(tmp_path / "g.png"), check=False)
+    proc = cli_here(
+        "sample", "checkpoints/classifier", "--out", str(tmp_path / "g.png"), check=False
+    )
     assert proc.returncode == 1 and "does not generate images" in proc.stderr
 
 
@@ -178,10 +185,10 @@ def test_classifier_command_records_its_test_accuracy(tmp_path):
 
 @pytest.mark.slow
 def test_report_command_prints_the_figures_of_a_checkpoint():
-    proc = cli("report", "checkpoints/vae", "-n", "200", "-k", "5")
+    proc = cli_here("report", "checkpoints/vae", "-n", "200", "-k", "5")
     assert "classifier FID" in proc.stdout and "test -log p(x), IW" in proc.stdout
     assert "200 samples" in proc.stdout and "k = 5" in proc.stdout
-    missing = cli("report", "checkpoints/no-such-model", check=False)
+    missing = cli_here("report", "checkpoints/no-such-model", check=False)
     assert (
         missing.returncode == 1 and "error:" in missing.stderr and "Traceback" not in missing.stderr
     )
@@ -239,12 +246,12 @@ def test_project_writes_the_maps_the_latent_page_looks_for_first(tmp_path):
     from gen_core.analysis.latent import UMAP_DEFAULTS, projection_file, projection_key
 
     train = ["--model", "vae", "--latent-dim", "3", "--dataset", "mnist-5k", "--steps", "5"]
-    cli("train", *train, "--out", str(tmp_path / "run"))
+    cli_here("train", *train, "--out", str(tmp_path / "run"))
     stem = tmp_path / "run" / "checkpoint"
-    cli("project", str(stem), "--out", str(tmp_path / "maps"))
+    cli_here("project", str(stem), "--out", str(tmp_path / "maps"))
     key = projection_key(ckpt.read_info(stem), "mnist-5k")
     umap = projection_file(tmp_path / "maps", key, "umap", UMAP_DEFAULTS)
     pca = projection_file(tmp_path / "maps", key, "pca", {})
     assert umap.is_file() and pca.is_file()
-    flat = cli("project", "checkpoints/vae", "--out", str(tmp_path / "no"), check=False)
+    flat = cli_here("project", "checkpoints/vae", "--out", str(tmp_path / "no"), check=False)
     assert flat.returncode == 1 and "more than 2 latent dimensions" in flat.stderr

@@ -9,7 +9,7 @@ from safetensors.torch import load_file, save_file
 from gen_core import checkpoints as ckpt
 from gen_core.models import build_model
 from gen_core.models.density import LatentDensity
-from tests.helpers import cli, params_equal, trainer_for
+from tests.helpers import cli_here, params_equal, trainer_for
 
 
 def clusters(n: int = 3000) -> tuple[torch.Tensor, torch.Tensor]:
@@ -90,19 +90,19 @@ def test_a_checkpoint_saved_before_densities_loads_unfitted_and_can_be_given_one
     assert not loaded.has_fitted_density
     assert loaded.sample_latent(3).shape == (3, 2)
 
-    done = cli("fit-density", str(tmp_path / "old"))
+    done = cli_here("fit-density", str(tmp_path / "old"))
     assert "codes of 4000 mnist-5k images" in done.stdout
     again = ckpt.load_checkpoint(tmp_path / "old")
     assert again.model.has_fitted_density and again.info.step == 1
     assert params_equal(again.model.encoder, loaded.encoder)  # the VAE itself is untouched
-    refused = cli("fit-density", "checkpoints/dcgan", check=False)
+    refused = cli_here("fit-density", "checkpoints/dcgan", check=False)
     assert refused.returncode == 1 and "only a VAE has codes" in refused.stderr
 
 
 def test_sample_cli_draws_from_the_fitted_density_or_says_why_not(mnist5k, tmp_path):
     trainer, _ = trainer_for("vae", mnist5k.train.images, tmp_path, steps=30)
     assert trainer.run() == "finished"
-    done = cli(
+    done = cli_here(
         "sample",
         str(tmp_path / "checkpoint"),
         "--out",
@@ -111,7 +111,7 @@ def test_sample_cli_draws_from_the_fitted_density_or_says_why_not(mnist5k, tmp_p
         "fitted",
     )
     assert "fitted latents" in done.stdout and (tmp_path / "f.png").stat().st_size > 0
-    refused = cli(
+    refused = cli_here(
         "sample",
         "checkpoints/dcgan",
         "--out",

@@ -10,7 +10,7 @@ from gen_core import checkpoints as ckpt
 from gen_core.distributed import launcher
 from gen_core.runs import RunManager, RunRequest, read_events
 
-from .helpers import ROOT, cli, wait_for
+from .helpers import ROOT, cli_here, wait_for
 
 pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
@@ -71,7 +71,7 @@ def test_two_processes_train_in_step_and_only_rank_0_writes(tmp_path, model, ext
     else:
         assert all(abs(s["loss_d"]) < 1e3 and abs(s["loss_g"]) < 1e3 for s in steps)
 
-    cli(
+    cli_here(
         "train", "--resume", str(out / "checkpoint"), "--steps", "50", "--out", str(out)
     )  # 2 ranks -> 1
     assert ckpt.read_info(out / "checkpoint").step == 50
@@ -79,7 +79,7 @@ def test_two_processes_train_in_step_and_only_rank_0_writes(tmp_path, model, ext
 
 def test_a_single_process_checkpoint_resumes_on_two(tmp_path):
     out = tmp_path / "run"
-    cli(
+    cli_here(
         "train",
         "--model",
         "vae",

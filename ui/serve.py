@@ -5,6 +5,7 @@ process, so what is imported here is imported for them."""
 
 import sys
 
+import torch._dynamo  # noqa: F401 - a run request's model check imports it (~2 s) on the first Start
 from streamlit.web import cli
 
 import ui.checkpoints  # noqa: F401 - imports torch and gen_core

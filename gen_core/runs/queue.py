@@ -150,12 +150,12 @@ class RunManager:
         self._spare = proc, folder
 
     def _take_spare(self, argv: list[str], log: Path) -> subprocess.Popen[bytes] | None:
-        """The spare process, given ``argv`` to run with its output in ``log``; None when there
-        is none ready (it is still importing, or it died)."""
+        """The spare process, given ``argv`` to run with its output in ``log`` once its imports
+        are done; None when there is none (or it died)."""
         if self._spare is None:
             return None
         proc, folder = self._spare
-        if proc.poll() is not None or not (folder / spare.READY).is_file():
+        if proc.poll() is not None:
             return None
         self._spare = None
         order = {"argv": argv, "log": str(log)}

@@ -1,8 +1,10 @@
 """A spare training process, started ahead with torch imported and the data loaded, so a run the
 app starts logs its first step within a second instead of after seconds of imports.
 
-The app's :class:`~gen_core.runs.queue.RunManager` keeps one while no run trains. It waits in
-its folder for ``go.json`` ({"argv": [...], "log": "<run>/output.log"}), points its output at
+The app's :class:`~gen_core.runs.queue.RunManager` keeps one while no run trains, and hands it
+the next run even while it is still importing (it is then nearer its first step than a fresh
+process would be, and no second import competes for the cores). It waits in its folder for
+``go.json`` ({"argv": [...], "log": "<run>/output.log"}), points its output at
 that log and runs the command line as ``python -m gen_core`` would; it ends by itself when the
 process that started it is gone.
 Run: python -m gen_core.runs.spare FOLDER PARENT_PID
@@ -18,19 +20,20 @@ import sys
 import time
 from pathlib import Path
 
-READY, GO = "ready", "go.json"
+GO = "go.json"
 POLL_S = 0.05
 
 
 def wait_and_run(folder: Path, parent: int) -> int:
-    """Import and load what a run needs, say so, then run the order that comes (0: none came)."""
+    """Import and load what a run needs, then run the order that comes (0: none came)."""
+    import torch._dynamo  # noqa: F401 - what making any torch.optim optimizer imports (~2 s)
+
     from gen_core import cli
     from gen_core.data import DatasetUnavailable, load_dataset
     from gen_core.runs.folder import process_exists
 
     with contextlib.suppress(DatasetUnavailable):
         load_dataset("auto")  # cached: the run's own load is then a lookup
-    (folder / READY).touch()
     while not (folder / GO).is_file():
         if not process_exists(parent):
             shutil.rmtree(folder, ignore_errors=True)

@@ -198,6 +198,10 @@ def test_a_spare_process_takes_the_next_run_and_is_gone_with_its_manager(tmp_pat
     before = spare_pids()
     manager = RunManager(tmp_path / "runs", limits=Limits(spare=True))
     manager.refresh()  # nothing trains: a spare starts importing
+    deadline = time.monotonic() + 30
+    while not spare_pids() - before:  # its command line shows once the process has begun
+        assert time.monotonic() < deadline, "no spare process started"
+        time.sleep(0.05)
     (spare,) = spare_pids() - before
     run_id = manager.submit(RunRequest.build("vae", TINY))  # while it is still importing
     assert int((tmp_path / "runs" / run_id / "pid").read_text()) == spare  # it took the run

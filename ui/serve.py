@@ -13,6 +13,7 @@ import ui.common  # noqa: F401
 
 
 def main() -> None:
+    ui.common.run_manager()  # the run queue, and its spare process importing for the first Start
     sys.argv = ["streamlit", "run", "app.py", *sys.argv[1:]]
     cli.main()
 

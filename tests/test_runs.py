@@ -18,6 +18,7 @@ from .helpers import fake_run, wait_for
 
 pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
+OUT = {"capture_output": True, "text": True, "check": True}
 TINY = {"dataset": "mnist-5k", "steps": 10, "log_every": 5, "sample_every": 5, "device": "cpu"}
 LONG = {**TINY, "steps": 1_000_000}
 
@@ -136,6 +137,42 @@ def test_a_crashing_run_reports_why(manager):
     run_id = manager.submit(RunRequest.build("vae", {**TINY, "dataset": "mnist"}))  # not here
     status = wait_for(manager, run_id, {"failed", "finished"})
     assert status.status == "failed" and "MNIST" in status.reason
+
+
+def test_a_run_claimed_by_a_server_that_died_fails_and_frees_its_slot(tmp_path):
+    manager = RunManager(tmp_path / "runs", max_running=0)
+    orphan = manager.submit(RunRequest.build("vae", TINY))
+    after = manager.submit(RunRequest.build("vae", TINY))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], **OUT)
+    (manager.root / orphan / "claimed").write_text(gone.stdout.strip())  # it died right there
+    status = manager.status(orphan)
+    assert status.status == "failed" and "ended first: nothing was trained" in status.reason
+    manager.max_running = 1
+    manager.refresh()
+    assert after in manager._procs  # the slot was not held by the orphan
+    assert wait_for(manager, after, {"finished", "failed"}).status == "finished"
+
+
+def test_a_run_whose_process_cannot_start_fails_with_why_and_the_queue_goes_on(
+    tmp_path, monkeypatch
+):
+    manager = RunManager(tmp_path / "runs", max_running=1, python=sys.executable)
+    real = subprocess.Popen
+    calls = []
+
+    def refuse_the_first(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise OSError(11, "Resource temporarily unavailable")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", refuse_the_first)
+    failed = manager.submit(RunRequest.build("vae", TINY))
+    status = manager.status(failed)
+    assert status.status == "failed" and "could not be started" in status.reason
+    assert "Resource temporarily unavailable" in status.reason
+    started = manager.submit(RunRequest.build("vae", TINY))
+    assert wait_for(manager, started, {"finished", "failed"}).status == "finished"
 
 
 def test_state_is_read_back_by_a_new_manager_after_a_restart(manager, tmp_path):

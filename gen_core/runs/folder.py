@@ -21,7 +21,7 @@ from gen_core.runs.events import EventFile, RunFeed
 from gen_core.runs.request import RunRequest
 
 REQUEST, PID, EXIT_CODE, OUTPUT, STOP_FILE = "run.json", "pid", "exit_code", "output.log", "STOP"
-CLAIM = "claimed"  # created once, by the manager that starts the run
+CLAIM = "claimed"  # created once, by the manager that starts the run; holds its process id
 State = Literal["queued", "running", "stopped", "finished", "failed"]
 
 
@@ -102,6 +102,13 @@ def read_status(folder: Path, feed: RunFeed, process_known: bool = False) -> Run
         return run
     pid = read_pid(folder)
     if pid is None:
+        claimer = _dead_claimer(folder)
+        if claimer is not None:  # else its slot would stay taken, and every later run queued
+            run.status = "failed"
+            run.reason = (
+                f"The app server that was starting it (process {claimer}) ended first: "
+                "nothing was trained. Start it again."
+            )
         return run
     if process_known or _alive(pid, folder):
         run.status = "running"
@@ -131,10 +138,28 @@ def claim(folder: Path) -> bool:
     folder (two app servers, or a restarted one beside the old): the first to create the claim
     file wins, and the others leave the run to it."""
     try:
-        os.close(os.open(folder / CLAIM, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        fd = os.open(folder / CLAIM, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
     except FileExistsError:
         return False
+    with os.fdopen(fd, "w") as f:
+        f.write(str(os.getpid()))
     return True
+
+
+def _dead_claimer(folder: Path) -> int | None:
+    """The process that claimed the run and is gone without starting it; None while it is
+    alive, the claim is still being written, or nobody has claimed it."""
+    try:
+        claimer = int((folder / CLAIM).read_text())
+    except (OSError, ValueError):
+        return None
+    return None if process_exists(claimer) else claimer
+
+
+def fail_to_start(folder: Path, reason: str) -> None:
+    """Mark a claimed run failed when its training process could not be started."""
+    with EventFile(folder) as events:
+        events.write({"type": "failed", "step": 0, "time": round(time.time(), 3), "reason": reason})
 
 
 def record_exit(folder: Path, code: int) -> None:

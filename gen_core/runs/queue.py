@@ -124,7 +124,13 @@ class RunManager:
                     break
                 running += 1  # started here, or by the manager that claimed it first
                 if run_folder.claim(run.path):
-                    self._start(run)
+                    try:
+                        self._start(run)
+                    except OSError as err:  # no process could be made (memory, process limit)
+                        running -= 1
+                        run_folder.fail_to_start(
+                            run.path, f"The training process could not be started: {err}"
+                        )
             if running == 0 and self.limits.spare:
                 self._keep_spare()  # while nothing trains, so it never takes a run's CPU
 

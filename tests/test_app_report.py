@@ -68,7 +68,8 @@ def test_a_checkpoint_whose_data_is_missing_gets_a_message():
     assert any("cannot be measured" in e.value and "MNIST" in e.value for e in at.error)
 
 
-def test_measuring_all_leaves_no_button_offering_to_measure_more():
+def test_measuring_all_leaves_no_button_offering_to_measure_more(tmp_path, monkeypatch):
+    monkeypatch.setattr("ui.checkpoints.RUNS", tmp_path)  # the shipped ones: not every test's runs
     at = open_page(REPORT)
     at.select_slider(key="r_n").set_value(250)
     at.select_slider(key="r_k").set_value(10).run()

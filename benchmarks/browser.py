@@ -14,7 +14,7 @@
 
 Targets (issue 14): scrub and hover p95 <= 50 ms; warm settle <= 2 s; Home's first visit
 <= 4 s; first loss point <= 3 s; training >= 0.9x. Run it on a quiet machine.
-Run: .venv/bin/python benchmarks/browser.py [--smoke]
+Run: .venv/bin/python benchmarks/browser.py [--smoke | --first-loss N]
 """
 
 from __future__ import annotations
@@ -91,10 +91,13 @@ def sweep(page: Page, moves: int, hz: float = 0.0) -> None:
             time.sleep(1 / hz)
 
 
-def first_loss_s(page: Page, url: str) -> float:
-    """Seconds from Start until the loss chart has drawn a point."""
+def first_loss_s(page: Page, url: str, clicked: list[float] | None = None) -> float:
+    """Seconds from Start until the loss chart has drawn a point; the click's wall-clock time
+    goes to ``clicked``, to set beside the run's event times."""
     settle_s(page, f"{url}/train", "Train")
     start = time.perf_counter()
+    if clicked is not None:
+        clicked.append(time.time())
     page.get_by_role("button", name="▶️ Start training").click()
     page.wait_for_function(
         """() => { const plot = document.querySelector('.st-key-chart_losses .js-plotly-plot');
@@ -103,6 +106,29 @@ def first_loss_s(page: Page, url: str) -> float:
         polling=50,
     )
     return time.perf_counter() - start
+
+
+def first_loss_parts(browser: Browser, repeats: int) -> None:
+    """The first loss point on ``repeats`` fresh servers, each split by the run's own event
+    times: Start to the run's start event, to its first logged step, to the point drawn."""
+    print(
+        f"{'first loss point, s after Start':<34} {'start event':>11} {'first step':>10} {'drawn':>6}"
+    )
+    drawn = []
+    for _ in range(repeats):
+        runs = Path(tempfile.mkdtemp(prefix="gen_core_bench_runs_"))
+        with serve(runs) as (url, _):
+            page, clicked = browser.new_page(), []
+            drawn.append(first_loss_s(page, url, clicked))
+            events = [json.loads(line) for line in next(runs.glob("*/events.jsonl")).open()]
+            start = next(e["time"] for e in events if e["type"] == "start")
+            step = next(e["time"] for e in events if e["type"] == "step")
+            print(
+                f"{'':<34} {start - clicked[0]:>11.2f} {step - clicked[0]:>10.2f} {drawn[-1]:>6.2f}"
+            )
+    print(
+        ratio_line("first loss point, median s vs target", statistics.median(drawn), FIRST_LOSS_S)
+    )
 
 
 def images_per_s(events: Path) -> float:
@@ -140,7 +166,17 @@ def app_rate_while_dragging(browser: Browser, seconds: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="one checkpoint, a few events")
+    parser.add_argument(
+        "--first-loss", type=int, metavar="N", help="only the first loss point, on N fresh servers"
+    )
     args = parser.parse_args()
+    if args.first_loss:
+        with sync_playwright() as p:
+            first_loss_parts(
+                p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS),
+                args.first_loss,
+            )
+        return
     checkpoints = ("vae",) if args.smoke else ("dcgan", "fcgan", "vae", "conv-vae")
     events = 10 if args.smoke else 200
     rows: list[tuple[str, float, float, str]] = []  # (what, measured, target, unit)

@@ -1,7 +1,8 @@
 """The small-data GAN recipe, ingredient by ingredient: each trained in this one run, same seed.
 
 Today's recipe (the non-saturating loss with one-sided label smoothing) beside it with each of
-DiffAugment, an EMA of G, spectral norm in D and the hinge loss alone, and all together. Each
+DiffAugment, an EMA of G, spectral norm in D, the hinge loss and the R1 penalty alone, and all
+together. Each
 run is measured as the Model report measures a checkpoint (classifier FID of n samples against
 the test digits, the confident share, class entropy), with its wall time.
 
@@ -33,6 +34,7 @@ NAMES = {
     "ema": "+ EMA of G",
     "d_spectral_norm": "+ spectral norm in D",
     "loss": "+ hinge loss",
+    "r1": "+ R1 penalty (gamma 1)",
 }
 
 

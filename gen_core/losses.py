@@ -64,6 +64,13 @@ def gradient_penalty(
     return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
 
+def r1_penalty(real_logits: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """E ||grad D(x)||^2 on real images (Mescheder et al., 2018): D flat around the data, so
+    it cannot sharpen onto the few thousand images it sees. ``real`` must require grad."""
+    (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
+    return grad.pow(2).flatten(1).sum(1).mean()
+
+
 def check_loss(kind: str) -> None:
     """Refuse a GAN loss name this module does not know, listing the ones it does."""
     if kind not in GAN_LOSSES:

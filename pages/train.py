@@ -64,7 +64,7 @@ def remedy_section(manager: RunManager, model: str, settings: dict, processes: i
     st.caption(
         f"Or compare the remedies: {len(names)} runs with the data, epochs and seed above, each "
         "changing one thing against a plain baseline (non-saturating loss, equal learning "
-        "rates, no smoothing, no dropout or spectral norm, no DiffAugment or average of G): "
+        "rates, no smoothing, no dropout or spectral norm, no DiffAugment, average of G or R1 penalty): "
         + ", ".join(names[1:])
         + "."
     )

@@ -306,7 +306,7 @@ def test_advanced_settings_reach_the_run_and_intervals_count_every_process(train
     assert start.sample_every == 3100 // 60 and start.log_every == 3100 // 400
 
 
-def test_the_hinge_loss_spectral_norm_diffaugment_and_ema_reach_the_run(train_page):
+def test_the_hinge_loss_spectral_norm_diffaugment_ema_and_r1_reach_the_run(train_page):
     at = train_page
     at.selectbox(key="t_dataset").set_value("mnist-5k")
     at.selectbox(key="t_loss").set_value("hinge").run()
@@ -314,10 +314,11 @@ def test_the_hinge_loss_spectral_norm_diffaugment_and_ema_reach_the_run(train_pa
     at.checkbox(key="t_sn").check()
     at.checkbox(key="t_diffaugment").check()
     at.select_slider(key="t_ema").set_value(0.999)
+    at.select_slider(key="t_r1").set_value(10.0)
     settings, _ = started_run(at)
     assert settings["loss"] == "hinge" and settings["d_spectral_norm"] is True
     assert settings["diffaugment"] is True and settings["label_smoothing"] == 0.0
-    assert settings["ema"] == 0.999
+    assert settings["ema"] == 0.999 and settings["r1"] == 10.0
 
 
 def test_training_on_chosen_classes_passes_them_and_sizes_the_intervals(train_page):
@@ -337,7 +338,7 @@ def test_the_remedy_runs_take_turns_and_overlay_under_their_names(train_page):
     from ui.common import RUNS
 
     manager = RunManager(RUNS)
-    for run in manager.list_runs():  # runs earlier tests stopped may still be saving: the ten
+    for run in manager.list_runs():  # runs earlier tests stopped may still be saving: the eleven
         if run.status in ("queued", "running"):  # need the whole of one person's share
             manager.stop(run.id)
             wait_for(manager, run.id, {"stopped", "finished", "failed"}, timeout=120)
@@ -349,14 +350,14 @@ def test_the_remedy_runs_take_turns_and_overlay_under_their_names(train_page):
     assert not at.exception and at.session_state["train_tab"] == "Compare runs"
     picked = at.multiselect(key="compare_runs").value
     runs = {manager.status(i).title: manager.status(i) for i in picked}
-    assert set(runs) == set(remedies("fcgan"))  # all ten picked, one per remedy
+    assert set(runs) == set(remedies("fcgan"))  # all eleven picked, one per remedy
     settings = {title: run.request.settings for title, run in runs.items()}
     assert settings["slower D"]["lr_d"] == 5e-5 and settings["baseline"]["lr_d"] == 2e-4
     assert settings["WGAN-GP"]["d_steps"] == 5 and settings["dropout in D"]["d_dropout"]
     assert any("Waiting their turn" in c.value for c in at.caption)  # one runs at a time
-    # The first five in the queue train (WGAN-GP's critic among them); the other five are
+    # The first five in the queue train (WGAN-GP's critic among them); the other six are
     # stopped while they wait, as a person may do, and so never start (each run is a process
-    # importing torch; queueing ten takes a while, and the first ones start meanwhile).
+    # importing torch; queueing eleven takes a while, and the first ones start meanwhile).
     kept = set(list(remedies("fcgan"))[:5])
     assert "WGAN-GP" in kept
     for title, run in runs.items():

@@ -224,7 +224,10 @@ def test_remedies_trains_each_run_into_its_folder_and_prints_where_each_ended(tm
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(n.replace(" ", "-") for n in names)
     smoothed = ckpt.read_info(tmp_path / "one-sided-label-smoothing" / "checkpoint")
     assert smoothed.step == 6 and smoothed.train["label_smoothing"] == 0.1
-    rows = {line[:28].strip(): line[28:].split() for line in proc.stdout.splitlines()[1:11]}
+    rows = {
+        line[:28].strip(): line[28:].split()
+        for line in proc.stdout.splitlines()[1 : len(names) + 1]
+    }
     assert list(rows) == names and all(cells[0] == "6" for cells in rows.values())
     assert rows["WGAN-GP"][-2:] == ["-", "-"] == rows["hinge loss"][-2:]  # scores: no D(x)
     assert 0 < float(rows["baseline"][-1]) < 1

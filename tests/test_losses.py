@@ -10,6 +10,7 @@ from gen_core.losses import (
     g_loss,
     gradient_penalty,
     kl_to_standard_normal,
+    r1_penalty,
 )
 from gen_core.models import reparameterize
 
@@ -63,6 +64,15 @@ def test_gradient_penalty_of_a_linear_critic():
     w = torch.tensor([3.0, 4.0])  # |grad| = 5 everywhere, so the penalty is (5 - 1)^2
     gp = gradient_penalty(lambda x: x @ w, torch.randn(8, 2), torch.randn(8, 2))
     assert torch.isclose(gp, torch.tensor(16.0))
+
+
+def test_r1_penalty_is_the_squared_gradient_norm_on_real_images():
+    real = torch.randn(8, 2).requires_grad_(True)
+    logits = real @ torch.tensor([3.0, 4.0]) + (real**2).sum(1)  # grad 3 + 2x, 4 + 2y
+    expected = ((3 + 2 * real[:, 0]) ** 2 + (4 + 2 * real[:, 1]) ** 2).mean()
+    assert torch.isclose(r1_penalty(logits, real), expected)
+    r1_penalty(logits, real).backward()  # a graph to train D through
+    assert real.grad is not None
 
 
 def test_unknown_loss_is_refused():

@@ -374,3 +374,29 @@ def test_sample_quality_is_measured_at_every_third_grid_and_at_the_end(mnist5k):
     assert [e.step for e in measured] == [30, 40]
     assert all(math.isfinite(e.data["fid"]) and e.data["seconds"] > 0 for e in measured)
     assert measured[-1].data["fid"] < untrained  # noise becomes more digit-like
+
+
+def test_the_r1_penalty_keeps_d_flat_around_the_real_images(mnist5k):
+    """Same seed and steps: with R1, D's gradient at real digits is a fraction of without."""
+    images = mnist5k.train.images[:512]
+    real = (images[:64].float() / 255 * 2 - 1).requires_grad_(True)
+    norms = {}
+    for gamma in (0.0, 10.0):
+        trainer, _ = trainer_for("dcgan", images, steps=60, loss="hinge", r1=gamma)
+        assert trainer.run() == "finished"
+        D = trainer.model.D.eval()
+        (grad,) = torch.autograd.grad(D(real).sum(), real)
+        norms[gamma] = grad.flatten(1).norm(dim=1).mean().item()
+    assert norms[10.0] < 0.5 * norms[0.0], norms
+
+
+def test_a_lazy_r1_penalty_comes_at_every_r1_every_th_d_step(mnist5k, monkeypatch):
+    from gen_core.training import gan
+
+    seen = []
+    real_penalty = gan.r1_penalty
+    monkeypatch.setattr(gan, "r1_penalty", lambda *a: seen.append(a) or real_penalty(*a) * 0)
+    images = mnist5k.train.images[:256]
+    trainer, _ = trainer_for("fcgan", images, steps=8, d_steps=2, r1=1.0, r1_every=4)
+    assert trainer.run() == "finished"
+    assert len(seen) == 4  # 16 D steps: the 1st, 5th, 9th and 13th

@@ -121,8 +121,19 @@ def _gan_settings(model: str) -> dict[str, Any]:
         "weights (Yazici et al. 2019), which smooths out G's step-to-step wobble; G itself "
         "trains as before.",
     )
+    b1, b2 = st.columns([2, 1])
+    values["r1"] = b2.select_slider(
+        "R1 penalty on real images (γ)",
+        [0.0, 0.1, 1.0, 10.0],
+        start["r1"],
+        key="t_r1",
+        format_func=lambda g: "off" if g == 0 else f"{g:g}",
+        help="γ/2 · E‖∇D(x)‖² on the training images (Mescheder et al. 2018): D stays flat "
+        "around them instead of sharpening onto the few thousand it sees, and G gets "
+        "gradients that point at digits.",
+    )
     if "d_batch_norm" in start:
-        values["d_batch_norm"] = st.checkbox(
+        values["d_batch_norm"] = b1.checkbox(
             "Batch norm in D",
             start["d_batch_norm"],
             key=f"t_bn_{wgan}",
@@ -130,7 +141,7 @@ def _gan_settings(model: str) -> dict[str, Any]:
             help="Off for wgan-gp: the penalty is per sample and batch norm mixes samples.",
         )
     else:
-        values["g_batch_norm"] = st.checkbox("Batch norm in G", start["g_batch_norm"], key="t_gbn")
+        values["g_batch_norm"] = b1.checkbox("Batch norm in G", start["g_batch_norm"], key="t_gbn")
     return values
 
 

@@ -42,7 +42,7 @@ class Limits:
 
     running: int = 1
     queued: int = 12
-    per_owner: int = 10  # the remedy comparison queues ten at once
+    per_owner: int = 11  # the remedy comparison queues eleven at once
     kept: int = 50
     spare: bool = False  # keep a process with torch and the data loaded for the next run
 

@@ -64,6 +64,8 @@ class GANTrainConfig(TrainConfig):
     d_steps: int = 1  # D (critic) updates per G update; wgan-gp uses 5
     gp_weight: float = 10.0  # gradient-penalty weight (wgan-gp only)
     diffaugment: bool = False  # DiffAugment: the same random shifts and cutout on real and fake
+    r1: float = 0.0  # R1 penalty's gamma: gamma / 2 * E |grad D(x)|^2 on real images; 0: off
+    r1_every: int = 1  # D steps between two R1 penalties, each weighted this many times
     ema: float = 0.0  # decay of an average of G's weights that samples and checkpoints use; 0: off
 
     def __post_init__(self) -> None:
@@ -79,6 +81,8 @@ class GANTrainConfig(TrainConfig):
         )
         _require(self.d_steps >= 1, "d_steps must be at least 1")
         _require(self.gp_weight >= 0, "gp_weight cannot be negative")
+        _require(self.r1 >= 0, "r1 (the penalty's weight) cannot be negative")
+        _require(self.r1_every >= 1, "r1_every must be at least 1")
         _require(0 <= self.ema < 1, "ema is the average's decay: 0 (off) or up to 1, e.g. 0.999")
 
 

@@ -10,7 +10,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
 
 from gen_core.device import eval_mode
-from gen_core.losses import d_loss, g_loss, gradient_penalty
+from gen_core.losses import d_loss, g_loss, gradient_penalty, r1_penalty
 from gen_core.models import GAN
 from gen_core.training.base import Trainer, total_norm
 from gen_core.training.config import GANTrainConfig
@@ -99,7 +99,9 @@ class GANTrainer(Trainer):
         # reference code: one G forward per step instead of two.
         D.requires_grad_(True)
         for i in range(cfg.d_steps):
-            real = self.batch() * 2 - 1
+            # R1 lazily (Karras et al. 2020): every r1_every-th D step, weighted r1_every times
+            penalise = cfg.r1 > 0 and (self.step * cfg.d_steps + i) % cfg.r1_every == 0
+            real = (self.batch() * 2 - 1).requires_grad_(penalise)
             z = torch.randn(len(real), self.model.latent_dim, device=self.device)
             last = i == cfg.d_steps - 1
             with self.autocast():
@@ -111,6 +113,9 @@ class GANTrainer(Trainer):
                 if wgan:
                     gp = gradient_penalty(D, real, fake.detach().to(real.dtype))
                     err_d = err_d + cfg.gp_weight * gp
+                if penalise:
+                    r1 = cfg.r1 * cfg.r1_every / 2 * r1_penalty(real_logits, real)
+                    err_d = err_d + r1
             opt_d.zero_grad(set_to_none=True)
             err_d.backward()
             grad_d = total_norm(D)

@@ -23,12 +23,14 @@ WGAN_GP: dict[str, Any] = {
 
 # The small-data GAN ingredients of benchmarks/recipes.py, by the option each sets: DiffAugment
 # (Zhao et al. 2020), an average of G's weights (Yazici et al. 2019), spectral norm in D (Miyato
-# et al. 2018) and the hinge loss (Lim & Ye 2017).
+# et al. 2018), the hinge loss (Lim & Ye 2017) and the R1 penalty on real images (Mescheder et
+# al. 2018).
 SMALL_DATA: dict[str, Any] = {
     "diffaugment": True,
     "ema": 0.999,
     "d_spectral_norm": True,
     "loss": "hinge",
+    "r1": 1.0,
 }
 
 # The one-vs-rest detector of BENCHMARKS.md: a conv VAE with a weak KL term, trained on one

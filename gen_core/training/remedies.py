@@ -24,6 +24,7 @@ OBJECTIVE = (
     "label_smoothing",
     "diffaugment",
     "ema",
+    "r1",
 )
 BASELINE: dict[str, Any] = {
     **{name: getattr(GANTrainConfig(), name) for name in OBJECTIVE},
@@ -46,6 +47,7 @@ def remedies(model: str) -> dict[str, dict[str, Any]]:
         "spectral norm in D": {"d_spectral_norm": True},  # 1-Lipschitz layers (Miyato 2018)
         "DiffAugment": {"diffaugment": True},  # shifts and cutouts before D (Zhao 2020)
         "EMA of G": {"ema": 0.99},  # samples from an average of G's weights (Yazici 2019)
+        "R1 penalty": {"r1": 1.0},  # D kept flat around the real images (Mescheder 2018)
     }
 
 

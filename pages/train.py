@@ -6,7 +6,7 @@ import streamlit as st
 
 from gen_core.checkpoints import CheckpointInfo
 from gen_core.models import MODELS
-from gen_core.runs import RunManager, RunRequest
+from gen_core.runs import QueueFull, RunManager, RunRequest
 from gen_core.training.remedies import remedies, remedy_runs
 from ui import access, formulas
 from ui.checkpoints import picker
@@ -22,13 +22,14 @@ def launch(manager: RunManager, requests: dict[str, RunRequest], tab: str) -> No
     """Submit the runs (as the signed-in person's) and rerun onto ``tab``: Watch shows the
     first, Compare picks them all; when the queue has no room for all of them, none is sent."""
     owner = access.user()
-    if manager.room(owner) < len(requests):
+    try:
+        ids = manager.submit_all([dataclasses.replace(r, owner=owner) for r in requests.values()])
+    except QueueFull:
         st.error(
             f"No room for {len(requests)} more run(s) now: {manager.limits.queued} may wait "
             f"or train at once, {manager.limits.per_owner} per person. Stop one, or wait."
         )
         return
-    ids = [manager.submit(dataclasses.replace(r, owner=owner)) for r in requests.values()]
     st.query_params["run"] = ids[0]
     if tab == COMPARE:
         st.session_state["compare_runs"] = ids

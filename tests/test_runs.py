@@ -202,6 +202,20 @@ def test_the_queue_is_bounded_in_all_and_per_person(tmp_path):
     assert {r.request.owner for r in manager.list_runs()} == {"ann", "bob"}  # recorded per run
 
 
+def test_several_runs_are_queued_all_or_none(tmp_path):
+    manager = RunManager(tmp_path / "runs", limits=Limits(running=0, queued=5, per_owner=3))
+    ann = RunRequest.build("vae", TINY, owner="ann")
+    with pytest.raises(QueueFull, match="3 per person"):
+        manager.submit_all([ann] * 4)
+    assert manager.list_runs() == []  # none of the four
+    ids = manager.submit_all([ann, dataclasses.replace(ann, title="second")] + [ann])
+    assert [manager.status(i).title for i in ids] == ["", "second", ""]  # in the order given
+    assert [r.id for r in manager.list_runs()] == ids[::-1]  # newest first
+    with pytest.raises(QueueFull, match="5 runs in all"):
+        manager.submit_all([dataclasses.replace(ann, owner=o) for o in ("bob", "bob", "cy")])
+    assert len(manager.list_runs()) == 3
+
+
 def test_the_oldest_finished_runs_are_pruned_beyond_the_kept_number(tmp_path):
     root = tmp_path / "runs"
     rows = [{"step": 5, "loss": 1.0}]

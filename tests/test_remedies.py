@@ -4,6 +4,7 @@ import pytest
 
 from gen_core.configs import build
 from gen_core.models import MODELS, build_model
+from gen_core.runs import Limits
 from gen_core.training import GANTrainConfig, make_trainer
 from gen_core.training.remedies import BASELINE, remedies, remedy_runs
 
@@ -27,3 +28,8 @@ def test_each_remedy_run_trains_and_differs_from_the_baseline_only_where_it_says
         net = build_model(model, build(MODELS[model][0], options))
         trainer = make_trainer(net, mnist5k.train.images[:64], config)
         assert trainer.run() == "finished", name
+
+
+@pytest.mark.parametrize("model", ["fcgan", "dcgan"])
+def test_one_person_may_queue_the_whole_comparison(model):
+    assert len(remedies(model)) <= Limits().per_owner <= Limits().queued

@@ -56,7 +56,7 @@ def page(title: str) -> None:
 @st.cache_resource
 def run_manager() -> RunManager:
     """One manager for every session: GEN_CORE_MAX_RUNS train at once (default 1),
-    GEN_CORE_MAX_QUEUED wait or train in all (12), GEN_CORE_MAX_QUEUED_PER_USER per person (10),
+    GEN_CORE_MAX_QUEUED wait or train in all (12), GEN_CORE_MAX_QUEUED_PER_USER per person (as many as the remedy comparison queues),
     GEN_CORE_KEEP_RUNS finished runs stay in runs/ (50; the oldest go first), and while none
     trains a spare process waits with torch and the data loaded (GEN_CORE_SPARE_PROCESS=0: not)."""
 
@@ -66,7 +66,7 @@ def run_manager() -> RunManager:
     limits = Limits(
         running=env("GEN_CORE_MAX_RUNS", 1),
         queued=env("GEN_CORE_MAX_QUEUED", 12),
-        per_owner=env("GEN_CORE_MAX_QUEUED_PER_USER", 10),
+        per_owner=env("GEN_CORE_MAX_QUEUED_PER_USER", Limits.per_owner),
         kept=env("GEN_CORE_KEEP_RUNS", 50),
         spare=env("GEN_CORE_SPARE_PROCESS", 1) == 1,
     )

@@ -17,8 +17,8 @@ ship() {
   "$PY" -m gen_core sample "checkpoints/$name" --out "docs/samples/$name.png" -n 64 --seed 0
 }
 
-# The best recipe of benchmarks/recipes.py (the hinge loss), for 250 epochs: 15 minutes here.
-ship dcgan --epochs 250 --loss hinge
+# The best measured recipe: the hinge loss with a lazy R1 penalty (BENCHMARKS.md), 250 epochs.
+ship dcgan --epochs 250 --loss hinge --r1 1 --r1-every 4
 ship fcgan --epochs 100 --label-smoothing 0.1
 ship vae --epochs 60
 ship conv-vae --epochs 40

@@ -282,3 +282,24 @@ def test_a_spare_whose_app_is_gone_ends_by_itself(tmp_path):
         [sys.executable, "-m", "gen_core.runs.spare", str(folder), str(gone.pid)], timeout=120
     )
     assert proc.returncode == 0 and not folder.exists()
+
+
+def test_polling_the_queue_checks_each_config_once_not_on_every_read(tmp_path, monkeypatch):
+    """The poller reads every run's request twice a second; rebuilding each run's model on the
+    meta device there kept a core ~40% busy beside training (the test session's own app too)."""
+    from gen_core.models import FCGAN
+
+    built: list[object] = []
+    real_init = FCGAN.__init__
+
+    def counting_init(self, cfg):
+        built.append(cfg)
+        real_init(self, cfg)
+
+    monkeypatch.setattr(FCGAN, "__init__", counting_init)
+    manager = RunManager(tmp_path / "runs", limits=Limits(running=0, queued=5, per_owner=5))
+    request = RunRequest.build("fcgan", {**TINY, "width": 17, "d_spectral_norm": True})
+    manager.submit_all([request, request, request])
+    for _ in range(5):
+        assert [r.status for r in manager.list_runs()] == ["queued"] * 3
+    assert len(built) == 1

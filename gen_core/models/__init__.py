@@ -74,6 +74,20 @@ def checked_build(model_cls: Callable[[Any], M], config: Any) -> M:
     return model_cls(config)
 
 
+_COUNTS: dict[tuple[Any, str], int] = {}
+
+
+def _parameter_count(model_cls: Callable[[Any], torch.nn.Module], config: Any) -> int:
+    """Weights of ``model_cls(config)`` on the meta device, counted once per config: the app's
+    run queue checks every run's request each time it polls, and a build on the meta device
+    (spectral norm's power iteration included) costs tens of milliseconds of Python."""
+    key = (model_cls, repr(config))  # configs are flat dataclasses: the repr names every field
+    if key not in _COUNTS:
+        with torch.device("meta"):
+            _COUNTS[key] = sum(p.numel() for p in model_cls(config).parameters())
+    return _COUNTS[key]
+
+
 def check_config(model_cls: Callable[[Any], torch.nn.Module], config: Any) -> None:
     """Refuse a config no model should have: a size below 1, a dropout outside [0, 1), or more
     than MAX_PARAMETERS weights, counted on PyTorch's meta device (shapes without memory), so a
@@ -86,8 +100,7 @@ def check_config(model_cls: Callable[[Any], torch.nn.Module], config: Any) -> No
             raise ValueError(f"{field.name} must be at least 1, not {value}")
         if "dropout" in field.name and not 0 <= value < 1:
             raise ValueError(f"{field.name} must be in [0, 1), not {value}")
-    with torch.device("meta"):
-        count = sum(p.numel() for p in model_cls(config).parameters())
+    count = _parameter_count(model_cls, config)
     if count > MAX_PARAMETERS:
         raise ValueError(
             f"that config makes a model of {count:,} weights; the limit is {MAX_PARAMETERS:,}"

@@ -382,7 +382,9 @@ def test_the_r1_penalty_keeps_d_flat_around_the_real_images(mnist5k):
     real = (images[:64].float() / 255 * 2 - 1).requires_grad_(True)
     norms = {}
     for gamma in (0.0, 10.0):
-        trainer, _ = trainer_for("dcgan", images, steps=60, loss="hinge", r1=gamma)
+        trainer, _ = trainer_for(
+            "fcgan", images, model_config={"width": 64}, steps=200, loss="hinge", r1=gamma
+        )
         assert trainer.run() == "finished"
         D = trainer.model.D.eval()
         (grad,) = torch.autograd.grad(D(real).sum(), real)

@@ -8,6 +8,7 @@ app all rebuild configs the same way.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from typing import Any, ClassVar, Literal, Protocol, TypeVar
@@ -20,12 +21,20 @@ class Dataclass(Protocol):
 T = TypeVar("T", bound=Dataclass)
 
 
+@functools.cache
+def field_types(cls: type) -> dict[str, Any]:
+    """The fields' types of a config class, resolved once: the string annotations are
+    evaluated afresh on each ``typing.get_type_hints`` call, and the run queue reads every
+    run's request twice a second."""
+    return typing.get_type_hints(cls)
+
+
 def from_dict(cls: type[T], values: dict[str, Any]) -> T:
     """Rebuild a config dataclass from stored values, refusing unknown keys (a foreign file)."""
     unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
     if unknown:
         raise ValueError(f"{cls.__name__} has no field(s) {', '.join(sorted(unknown))}")
-    hints = typing.get_type_hints(cls)
+    hints = field_types(cls)
     coerced = {}
     for name, value in values.items():
         try:

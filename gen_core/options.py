@@ -10,11 +10,10 @@ import argparse
 import dataclasses
 import inspect
 import re
-import typing
 from collections.abc import Callable
 from typing import Any
 
-from gen_core.configs import coerce, expected
+from gen_core.configs import coerce, expected, field_types
 
 _FIELD_COMMENT = re.compile(r"^\s*(\w+)\s*:[^#]*#\s*(.+)$")
 
@@ -37,7 +36,7 @@ def field_comments(cls: type) -> dict[str, str]:
 def add_options(parser: argparse.ArgumentParser | Any, cls: type, title: str) -> None:
     """Add one option per field of ``cls``; an option not given stays out of the namespace."""
     group = parser.add_argument_group(title)
-    hints = typing.get_type_hints(cls)
+    hints = field_types(cls)
     comments = field_comments(cls)
     for f in dataclasses.fields(cls):
         hint = hints[f.name]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import torch
 
-from gen_core.configs import from_dict
+from gen_core.configs import field_types, from_dict
 from gen_core.models.base import (
     GAN,
     VAE,
@@ -92,7 +91,8 @@ def check_config(model_cls: Callable[[Any], torch.nn.Module], config: Any) -> No
     """Refuse a config no model should have: a size below 1, a dropout outside [0, 1), or more
     than MAX_PARAMETERS weights, counted on PyTorch's meta device (shapes without memory), so a
     file or a command line asking for a huge model is refused before anything is built."""
-    hints = typing.get_type_hints(type(config))
+    config_cls: type = type(config)
+    hints = field_types(config_cls)
     for field in dataclasses.fields(config):
         value = getattr(config, field.name)
         sizes = value if isinstance(value, tuple) else (value,)

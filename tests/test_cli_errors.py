@@ -32,6 +32,7 @@ USAGE = [
     (["train", "--model", "vae", "--device", "tpu", "--out", "{tmp}/r"], "unknown device 'tpu'"),
     (["train", "--model", "vae", "--latent-dim", "-2", "--out", "{tmp}/r"], "latent_dim must be"),
     (["train", "--model", "vae", "--latent-dim", "0", "--out", "{tmp}/r"], "latent_dim must be"),
+    (["train", "--model", "vae", "--latent-dim", "3037000500", "--out", "{tmp}/r"], "too large"),
     (["train", "--model", "fcgan", "--width", "0", "--out", "{tmp}/r"], "width must be"),
     (["train", "--model", "dcgan", "--nz", "1000000000", "--out", "{tmp}/r"], "the limit is"),
     (["train", "--model", "vae", "--batch-size", "0", "--out", "{tmp}/r"], "batch_size must be"),

@@ -82,8 +82,11 @@ def _parameter_count(model_cls: Callable[[Any], torch.nn.Module], config: Any) -
     (spectral norm's power iteration included) costs tens of milliseconds of Python."""
     key = (model_cls, repr(config))  # configs are flat dataclasses: the repr names every field
     if key not in _COUNTS:
-        with torch.device("meta"):
-            _COUNTS[key] = sum(p.numel() for p in model_cls(config).parameters())
+        try:
+            with torch.device("meta"):
+                _COUNTS[key] = sum(p.numel() for p in model_cls(config).parameters())
+        except (RuntimeError, OverflowError) as err:  # sizes whose product overflows int64
+            raise ValueError(f"that config makes a model too large to build: {err}") from None
     return _COUNTS[key]
 
 

@@ -314,7 +314,7 @@ def test_an_average_of_g_is_what_grids_and_checkpoints_show_and_it_resumes_exact
     mnist5k, tmp_path
 ):
     images = mnist5k.train.images
-    whole, _ = trainer_for("dcgan", images, tmp_path / "whole", steps=40, ema=0.9)
+    whole, _ = trainer_for("fcgan", images, tmp_path / "whole", steps=40, ema=0.9)
     assert whole.run() == "finished"
     shown = ckpt.load_checkpoint(tmp_path / "whole" / "checkpoint").model
     assert whole.ema is not None and params_equal(shown.G, whole.ema.module)
@@ -324,9 +324,9 @@ def test_an_average_of_g_is_what_grids_and_checkpoints_show_and_it_resumes_exact
         expected = (whole.ema.module(whole.fixed_z) + 1) / 2
     assert torch.allclose(whole.snapshot(), expected)  # grids are drawn by the average
 
-    first, _ = trainer_for("dcgan", images, tmp_path / "part", steps=20, ema=0.9)
+    first, _ = trainer_for("fcgan", images, tmp_path / "part", steps=20, ema=0.9)
     assert first.run() == "finished"
-    second, _ = trainer_for("dcgan", images, tmp_path / "part", steps=40, ema=0.9)
+    second, _ = trainer_for("fcgan", images, tmp_path / "part", steps=40, ema=0.9)
     second.resume(tmp_path / "part" / "checkpoint")
     assert second.run() == "finished"
     assert params_equal(whole.model, second.model)  # G went on from its own weights
@@ -334,7 +334,8 @@ def test_an_average_of_g_is_what_grids_and_checkpoints_show_and_it_resumes_exact
 
 
 def test_the_average_of_g_measures_batch_norm_statistics_for_its_own_weights(mnist5k, tmp_path):
-    trainer, _ = trainer_for("dcgan", mnist5k.train.images, tmp_path, steps=30, ema=0.9)
+    small = {"ngf": 8, "ndf": 8}
+    trainer, _ = trainer_for("dcgan", mnist5k.train.images, tmp_path, small, steps=30, ema=0.9)
     assert trainer.run() == "finished"
     saved = ckpt.load_checkpoint(tmp_path / "checkpoint").model
     G = saved.G

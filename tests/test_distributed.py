@@ -30,8 +30,22 @@ def torchrun(*args: str, processes: int = 2) -> subprocess.CompletedProcess:
         ("vae", []),
         ("conv-vae", []),
         ("fcgan", []),
-        ("dcgan", []),
-        ("dcgan", ["--loss", "wgan-gp", "--d-batch-norm", "false", "--d-steps", "2"]),
+        ("dcgan", ["--ngf", "16", "--ndf", "16"]),  # half width: what is checked is the ranks
+        (
+            "dcgan",
+            [
+                "--ngf",
+                "16",
+                "--ndf",
+                "16",
+                "--loss",
+                "wgan-gp",
+                "--d-batch-norm",
+                "false",
+                "--d-steps",
+                "2",
+            ],
+        ),
     ],
 )
 def test_two_processes_train_in_step_and_only_rank_0_writes(tmp_path, model, extra):

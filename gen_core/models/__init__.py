@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -73,21 +74,18 @@ def checked_build(model_cls: Callable[[Any], M], config: Any) -> M:
     return model_cls(config)
 
 
-_COUNTS: dict[tuple[Any, str], int] = {}
-
-
-def _parameter_count(model_cls: Callable[[Any], torch.nn.Module], config: Any) -> int:
-    """Weights of ``model_cls(config)`` on the meta device, counted once per config: the app's
-    run queue checks every run's request each time it polls, and a build on the meta device
-    (spectral norm's power iteration included) costs tens of milliseconds of Python."""
-    key = (model_cls, repr(config))  # configs are flat dataclasses: the repr names every field
-    if key not in _COUNTS:
-        try:
-            with torch.device("meta"):
-                _COUNTS[key] = sum(p.numel() for p in model_cls(config).parameters())
-        except (RuntimeError, OverflowError) as err:  # sizes whose product overflows int64
-            raise ValueError(f"that config makes a model too large to build: {err}") from None
-    return _COUNTS[key]
+@functools.lru_cache(maxsize=256)
+def _parameter_count(
+    model_cls: Callable[[Any], torch.nn.Module], config_cls: type, values: tuple
+) -> int:
+    """Weights of the model a config of these field values makes, on the meta device, counted
+    once per config: the app's run queue checks every run's request each time it polls, and a
+    build on the meta device (spectral norm's power iteration included) costs tens of ms."""
+    try:
+        with torch.device("meta"):
+            return sum(p.numel() for p in model_cls(config_cls(*values)).parameters())
+    except (RuntimeError, OverflowError) as err:  # sizes whose product overflows int64
+        raise ValueError(f"that config makes a model too large to build: {err}") from None
 
 
 def check_config(model_cls: Callable[[Any], torch.nn.Module], config: Any) -> None:
@@ -103,7 +101,7 @@ def check_config(model_cls: Callable[[Any], torch.nn.Module], config: Any) -> No
             raise ValueError(f"{field.name} must be at least 1, not {value}")
         if "dropout" in field.name and not 0 <= value < 1:
             raise ValueError(f"{field.name} must be in [0, 1), not {value}")
-    count = _parameter_count(model_cls, config)
+    count = _parameter_count(model_cls, config_cls, dataclasses.astuple(config))
     if count > MAX_PARAMETERS:
         raise ValueError(
             f"that config makes a model of {count:,} weights; the limit is {MAX_PARAMETERS:,}"

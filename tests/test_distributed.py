@@ -24,28 +24,17 @@ def torchrun(*args: str, processes: int = 2) -> subprocess.CompletedProcess:
     return proc
 
 
+HALF_WIDTH = ["--ngf", "16", "--ndf", "16"]  # what is checked is the ranks, not what G learns
+
+
 @pytest.mark.parametrize(
     ("model", "extra"),
     [
         ("vae", []),
         ("conv-vae", []),
         ("fcgan", []),
-        ("dcgan", ["--ngf", "16", "--ndf", "16"]),  # half width: what is checked is the ranks
-        (
-            "dcgan",
-            [
-                "--ngf",
-                "16",
-                "--ndf",
-                "16",
-                "--loss",
-                "wgan-gp",
-                "--d-batch-norm",
-                "false",
-                "--d-steps",
-                "2",
-            ],
-        ),
+        ("dcgan", HALF_WIDTH),
+        ("dcgan", [*HALF_WIDTH, "--loss", "wgan-gp", "--d-batch-norm", "false", "--d-steps", "2"]),
     ],
 )
 def test_two_processes_train_in_step_and_only_rank_0_writes(tmp_path, model, extra):

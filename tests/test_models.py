@@ -121,3 +121,14 @@ def test_a_sidecar_asking_for_a_huge_model_is_refused_as_a_bad_checkpoint(tmp_pa
     (tmp_path / "m.json").write_text(json.dumps(meta))
     with pytest.raises(CheckpointError, match="the limit is"):
         load_checkpoint(stem)
+
+
+ON_CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=ON_CUDA)])
+def test_a_seeded_cpu_generator_draws_the_same_latents_on_any_device(device):
+    model = build_model("dcgan").to(device)
+    z = model.sample_latent(5, torch.Generator().manual_seed(3))
+    expected = torch.randn(5, model.latent_dim, generator=torch.Generator().manual_seed(3))
+    assert z.device.type == device and torch.equal(z.cpu(), expected)

@@ -53,11 +53,13 @@ class GenerativeModel(nn.Module, Generic[C]):
         self, n: int, generator: torch.Generator | None = None, source: LatentSource = "prior"
     ) -> torch.Tensor:
         """Draws from the prior N(0, I), or from the density fitted to the training codes, on
-        the model's device."""
+        the model's device; drawn where ``generator`` lives (a CPU one gives the same codes on
+        every device, and CUDA refuses a CPU generator for its own tensors)."""
         if source == "fitted":
             return self.fitted_density().sample(n, generator)
         device = next(self.parameters()).device
-        return torch.randn(n, self.latent_dim, generator=generator, device=device)
+        where = generator.device if generator is not None else device
+        return torch.randn(n, self.latent_dim, generator=generator, device=where).to(device)
 
     @property
     def has_fitted_density(self) -> bool:

@@ -27,10 +27,12 @@ class Dist:
 
     rank: int = 0
     world_size: int = 1
+    active: bool = False  # in a process group: any torchrun job, even one of a single process
 
     @property
-    def active(self) -> bool:
-        return self.world_size > 1
+    def backend(self) -> str | None:
+        """The process group's backend ("nccl", "gloo"), None alone: said in a run's start event."""
+        return str(dist.get_backend()) if self.active else None
 
     @property
     def is_main(self) -> bool:
@@ -93,16 +95,19 @@ def launcher(python: str, processes: int) -> list[str]:
 
 
 def init_from_env(device: torch.device) -> Dist:
-    """Join the process group torchrun describes in the environment; a lone process gets Dist()."""
+    """Join the process group torchrun describes in the environment; a lone process gets Dist().
+
+    A torchrun job of one process joins too (NCCL or gloo, DDP around the model), so the
+    data-parallel path can be checked on a machine with one GPU."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
+    if world <= 1 and "TORCHELASTIC_RUN_ID" not in os.environ:
         return ALONE
     if not dist.is_initialized():
         backend = "nccl" if device.type == "cuda" else "gloo"
         if device.type == "cuda":
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
         dist.init_process_group(backend)
-    return Dist(dist.get_rank(), dist.get_world_size())
+    return Dist(dist.get_rank(), dist.get_world_size(), active=True)
 
 
 def local_device(device: torch.device) -> torch.device:

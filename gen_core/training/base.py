@@ -258,6 +258,7 @@ class Trainer:
             "train": dataclasses.asdict(self.config),
             "dataset": dataclasses.asdict(self.dataset_info) if self.dataset_info else {},
             "device": describe_device(self.device),
+            "process_group": self.dist.backend,
             "total_steps": total,
             "steps_per_epoch": self.steps_per_epoch,
             "log_every": self.log_every,

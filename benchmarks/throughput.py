@@ -9,7 +9,8 @@ a DCGAN epoch on the 4,000 mnist-5k training digits >= 10x faster than the PyTor
 64-px DCGAN (47 s/epoch measured on this machine; timed again here over a few steps).
 
 Run: .venv/bin/python benchmarks/throughput.py [--epochs 3] [--compile] [--smoke]
-     on a GPU: ... --device cuda --dataset fashion-mnist (the 60,000-image epoch target)
+     on a GPU: ... --device cuda --dataset fashion-mnist [--bf16] (the 60,000-image epoch target;
+     --bf16 trains gen_core's loops under bf16 autocast, the tutorial loops stay in float32)
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from gen_core.models import build_model
 from gen_core.training import GANTrainConfig, Trainer, VAETrainConfig, make_trainer
 
 ROOT = Path(__file__).resolve().parent.parent
-SETTINGS = {"sample_every": 10**9, "checkpoint_every": 10**9}
+SETTINGS: dict[str, object] = {"sample_every": 10**9, "checkpoint_every": 10**9}
 
 
 def timed(run: Callable[[], int], device: torch.device) -> float:
@@ -199,11 +200,13 @@ def main() -> None:
         default="mnist-5k",
         help="mnist-5k, or fashion-mnist for 60,000 training images (the GPU target's epoch)",
     )
+    parser.add_argument("--bf16", action="store_true", help="gen_core's loops in bf16 autocast")
     parser.add_argument("--smoke", action="store_true", help="a few steps: proves the script runs")
     args = parser.parse_args()
+    SETTINGS["bf16"] = args.bf16
     print(f"torch {torch.__version__}, threads: {torch.get_num_threads()}")
     device = resolve_device(args.device)
-    print(f"device: {describe_device(device)}; dataset: {args.dataset}")
+    print(f"device: {describe_device(device)}; dataset: {args.dataset}; bf16: {args.bf16}")
     data = load_dataset(args.dataset)
     if args.smoke:
         data = dataclasses.replace(data, train=data.train.sample(512))

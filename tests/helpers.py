@@ -203,8 +203,14 @@ def trainer_for(name, images, tmp_path=None, model_config=None, **overrides):
 
 
 def draw(page, canvas, strokes: list[list[tuple[float, float]]]) -> None:
-    """Draw strokes with a Playwright page's mouse, each a list of points in [0, 1] of the canvas."""
-    box = canvas.bounding_box()
+    """Draw strokes with a Playwright page's mouse, each a list of points in [0, 1] of the canvas.
+
+    Waits for the canvas to have a box: a rerun can replace it just after it first shows, and
+    the locator then finds no box for a moment (seen once in CI, under load)."""
+    deadline = time.monotonic() + 30
+    while (box := canvas.bounding_box()) is None:
+        assert time.monotonic() < deadline, "the canvas never showed a box to draw on"
+        page.wait_for_timeout(100)
     for stroke in strokes:
         x, y = stroke[0]
         page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"])

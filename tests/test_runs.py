@@ -284,6 +284,26 @@ def test_a_spare_whose_app_is_gone_ends_by_itself(tmp_path):
     assert proc.returncode == 0 and not folder.exists()
 
 
+def test_a_request_is_parsed_once_per_version_of_its_file(tmp_path, monkeypatch):
+    from gen_core.runs.folder import read_request, write_request
+
+    parsed: list[dict] = []
+    real = RunRequest.from_json
+    monkeypatch.setattr(
+        RunRequest,
+        "from_json",
+        classmethod(lambda cls, record: parsed.append(record) or real(record)),
+    )
+    folder = tmp_path / "run"
+    folder.mkdir()
+    request = RunRequest.build("fcgan", TINY)
+    write_request(folder, request, 1.0)
+    assert [read_request(folder)[0] for _ in range(4)] == [request] * 4 and len(parsed) == 1
+    write_request(folder, dataclasses.replace(request, title="again"), 2.0)  # replaced whole
+    assert read_request(folder) == (dataclasses.replace(request, title="again"), 2.0)
+    assert len(parsed) == 2
+
+
 def test_polling_the_queue_checks_each_config_once_not_on_every_read(tmp_path, monkeypatch):
     """The poller reads every run's request twice a second; rebuilding each run's model on the
     meta device there kept a core ~40% busy beside training (the test session's own app too)."""

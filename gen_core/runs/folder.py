@@ -8,6 +8,7 @@ Status is derived from these files alone, so any process can rebuild it after a 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -60,13 +61,23 @@ def write_request(folder: Path, request: RunRequest, created: float) -> None:
 
 def read_request(folder: Path) -> tuple[RunRequest, float]:
     """The request and creation time in run.json; ValueError when it is missing or unreadable."""
+    path = folder / REQUEST
     try:
-        record = json.loads((folder / REQUEST).read_text())
-        if not isinstance(record, dict):
-            raise TypeError("not a JSON object")
-        return RunRequest.from_json(record), float(record.get("created", 0.0))
+        found = path.stat()
+        return _parsed_request(str(path), found.st_ino, found.st_mtime_ns, found.st_size)
     except (OSError, KeyError, TypeError, ValueError, AttributeError, RecursionError) as err:
-        raise ValueError(f"{folder / REQUEST} is not a readable run request: {err}") from None
+        raise ValueError(f"{path} is not a readable run request: {err}") from None
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_request(path: str, inode: int, mtime_ns: int, size: int) -> tuple[RunRequest, float]:
+    """run.json parsed once per version of the file (its inode, time and size name the version:
+    write_request replaces the file whole): the run list reads every run's request at each
+    poll, twice a second in every app server."""
+    record = json.loads(Path(path).read_text())
+    if not isinstance(record, dict):
+        raise TypeError("not a JSON object")
+    return RunRequest.from_json(record), float(record.get("created", 0.0))
 
 
 def run_title(folder: Path) -> str:

@@ -46,7 +46,7 @@ from gen_core.models import build_model
 from gen_core.training import GANTrainConfig, Trainer, VAETrainConfig, make_trainer
 
 ROOT = Path(__file__).resolve().parent.parent
-SETTINGS: dict[str, object] = {"sample_every": 10**9, "checkpoint_every": 10**9}
+SETTINGS = {"sample_every": 10**9, "checkpoint_every": 10**9}
 
 
 def timed(run: Callable[[], int], device: torch.device) -> float:
@@ -105,7 +105,9 @@ def trained_images(trainer: Trainer) -> int:
     return trainer.step * trainer.images_per_step
 
 
-def vae(data: Dataset, root: Path, epochs: int, compile_too: bool, device: torch.device) -> None:
+def vae(
+    data: Dataset, root: Path, epochs: int, compile_too: bool, device: torch.device, bf16: bool
+) -> None:
     print(f"\n1. VAE 784-400-20, batch 128, Adam 1e-3, {epochs} epochs of {len(data.train)} images")
     rates = {}
     seed_everything(0)
@@ -119,7 +121,7 @@ def vae(data: Dataset, root: Path, epochs: int, compile_too: bool, device: torch
 
     def trainer(**overrides: object) -> Trainer:
         net = build_model("vae", {"latent_dim": 20, "hidden": [400]})
-        settings = {**SETTINGS, "device": str(device), **overrides}
+        settings = {**SETTINGS, "device": str(device), "bf16": bf16, **overrides}
         cfg = VAETrainConfig(batch_size=128, lr=1e-3, **settings)  # type: ignore[arg-type]
         return make_trainer(net, data.train.images, cfg)
 
@@ -134,7 +136,13 @@ def vae(data: Dataset, root: Path, epochs: int, compile_too: bool, device: torch
 
 
 def dcgan(
-    data: Dataset, root: Path, epochs: int, ref_steps: int, compile_too: bool, device: torch.device
+    data: Dataset,
+    root: Path,
+    epochs: int,
+    ref_steps: int,
+    compile_too: bool,
+    device: torch.device,
+    bf16: bool,
 ) -> None:
     n = len(data.train)
     print(f"\n2. DCGAN (28 px, gen_core's), batch 64, Adam 2e-4, {n} images per epoch")
@@ -149,7 +157,7 @@ def dcgan(
     rates["reference"] = timed(lambda: sum(itertools.islice(steps, ref_steps)), device)
 
     def trainer(**overrides: object) -> Trainer:
-        settings = {**SETTINGS, "device": str(device), **overrides}
+        settings = {**SETTINGS, "device": str(device), "bf16": bf16, **overrides}
         cfg = GANTrainConfig(batch_size=64, label_smoothing=0.1, **settings)  # type: ignore[arg-type]
         return make_trainer(build_model("dcgan"), data.train.images, cfg)
 
@@ -203,7 +211,6 @@ def main() -> None:
     parser.add_argument("--bf16", action="store_true", help="gen_core's loops in bf16 autocast")
     parser.add_argument("--smoke", action="store_true", help="a few steps: proves the script runs")
     args = parser.parse_args()
-    SETTINGS["bf16"] = args.bf16
     print(f"torch {torch.__version__}, threads: {torch.get_num_threads()}")
     device = resolve_device(args.device)
     print(f"device: {describe_device(device)}; dataset: {args.dataset}; bf16: {args.bf16}")
@@ -212,8 +219,8 @@ def main() -> None:
         data = dataclasses.replace(data, train=data.train.sample(512))
     with tempfile.TemporaryDirectory() as tmp:
         epochs = 1 if args.smoke else args.epochs
-        vae(data, Path(tmp), epochs, args.compile, device)
-        dcgan(data, Path(tmp), epochs, 4 if args.smoke else 40, args.compile, device)
+        vae(data, Path(tmp), epochs, args.compile, device, args.bf16)
+        dcgan(data, Path(tmp), epochs, 4 if args.smoke else 40, args.compile, device, args.bf16)
 
 
 if __name__ == "__main__":

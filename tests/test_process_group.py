@@ -1,6 +1,6 @@
 """A torchrun job of one process joins a process group, so one GPU can check NCCL and DDP."""
 
-import socket
+import sys
 
 import torch
 import torch.distributed as dist
@@ -8,13 +8,12 @@ from torch import nn
 
 from gen_core.distributed import ALONE, close, init_from_env
 
+from .helpers import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _browser import free_port  # noqa: E402 - the benchmarks' free loopback port, shared
+
 CPU = torch.device("cpu")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_a_plain_process_stays_alone(monkeypatch):

@@ -26,11 +26,17 @@ ROOT = Path(__file__).resolve().parent.parent
 TOLERANCE = 1e-4  # images in [0, 1]; logits of order 1-10
 
 
-@torch.no_grad()
-def outputs(path: str, device: torch.device, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def load_gan(path: str, device: torch.device) -> GAN:
     model = load_checkpoint(path, device).model
     if not isinstance(model, GAN):
         raise SystemExit(f"{path} is a {model.name}: this check compares a GAN's G and D")
+    return model
+
+
+@torch.no_grad()
+def outputs(model: GAN, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images for latents ``z`` and D's logits for them, back on the CPU."""
+    device = next(model.parameters()).device
     images = model.generate(z.to(device))
     logits = model.D(images * 2 - 1)
     return images.cpu(), logits.cpu()
@@ -46,10 +52,10 @@ def main() -> None:
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     device = resolve_device("cpu" if args.smoke else args.device)
-    nz = load_checkpoint(args.checkpoint).model.latent_dim
-    z = torch.randn(args.n, nz, generator=torch.Generator().manual_seed(0))
-    cpu_images, cpu_logits = outputs(args.checkpoint, torch.device("cpu"), z)
-    dev_images, dev_logits = outputs(args.checkpoint, device, z)
+    on_cpu = load_gan(args.checkpoint, torch.device("cpu"))
+    z = torch.randn(args.n, on_cpu.latent_dim, generator=torch.Generator().manual_seed(0))
+    cpu_images, cpu_logits = outputs(on_cpu, z)
+    dev_images, dev_logits = outputs(load_gan(args.checkpoint, device), z)
     image_gap = (cpu_images - dev_images).abs().max().item()
     logit_gap = (cpu_logits - dev_logits).abs().max().item()
     print(

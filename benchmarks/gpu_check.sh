@@ -40,8 +40,9 @@ step torchrun-cuda 120 "$PY" -m torch.distributed.run --standalone --nproc-per-n
 step resume-cpu 120 "$PY" -m gen_core train --resume "$RUN/checkpoint" --steps 60 \
   --device cpu --out "$RUN"
 step match 60 "$PY" benchmarks/device_match.py "$RUN/checkpoint" --device cuda
-step events 30 "$PY" -c 'import json, sys
-for e in map(json.loads, open(sys.argv[1])):
+step events 30 "$PY" -c 'import sys
+from gen_core.runs import read_events
+for e in read_events(sys.argv[1])[0]:
     if e["type"] == "start":
         print("start at step", e["step"], "on", e["device"], "process group:", e["process_group"])
     elif e["type"] == "step":

@@ -41,8 +41,9 @@ wait
 for name in "${!RECIPES[@]}"; do
   {
     echo "== $name: ${RECIPES[$name]}"
-    "$PY" -c 'import json, sys
-events = [json.loads(line) for line in open(sys.argv[1])]
+    "$PY" -c 'import sys
+from gen_core.runs import read_events
+events = read_events(sys.argv[1])[0]  # a run killed at the time limit may end in a torn line
 probe = [(e["step"], round(e["fid"], 1)) for e in events if e["type"] == "quality"]
 wall = events[-1]["time"] - events[0]["time"]
 print(events[-1]["type"], "at step", events[-1]["step"], "after %.0f s;" % wall, "probe FID", probe)

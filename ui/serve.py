@@ -3,6 +3,7 @@ the pages' shared modules imported before the server answers, so the first visit
 not wait for them (about 2 s of a cold Home page on 2 cores). Streamlit runs every page in this
 process, so what is imported here is imported for them."""
 
+import gc
 import sys
 
 import torch._dynamo  # noqa: F401 - a run request's model check imports it (~2 s) on the first Start
@@ -14,6 +15,7 @@ import ui.common  # noqa: F401
 
 def main() -> None:
     ui.common.run_manager()  # the run queue, and its spare process importing for the first Start
+    gc.freeze()  # the ~270,000 objects of these imports live as long as the server: never scan them
     sys.argv = ["streamlit", "run", "app.py", *sys.argv[1:]]
     cli.main()
 

@@ -140,7 +140,8 @@ def fake_run(
     end_step=None,
     quality=(),
 ):
-    """A run folder written by hand, as a finished run leaves it; ``grids``: (step, images);
+    """A run folder written by hand, as a finished run leaves it (``end`` None: one still going);
+    ``grids``: (step, images);
     ``end_step``: where it ended, when past its last logged step (a stop); ``quality``: rows of
     its quality events."""
     from gen_core.runs import EventFile, RunRequest
@@ -179,7 +180,8 @@ def fake_run(
             {"type": "samples", "step": step, "epoch": step // 50, "path": f"samples/{path.name}"}
         )
     lines += [{"type": "quality", "seconds": 0.1, **row} for row in quality]
-    lines.append({"type": end, "step": end_step or step_rows[-1]["step"]})
+    if end:  # None: still going, no terminal event yet
+        lines.append({"type": end, "step": end_step or step_rows[-1]["step"]})
     with EventFile(folder) as events:
         for line in lines:
             events.write(line)

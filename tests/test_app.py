@@ -249,6 +249,43 @@ def test_a_grey_step_0_grid_is_read_as_no_digit_not_as_zeros(train_page):
     assert any("64 of 64 samples it reads as no class" in c.value for c in at.caption)
 
 
+def test_before_its_first_point_a_running_run_shows_its_empty_chart_and_grid_and_nothing_else(
+    train_page,
+):
+    """The first seconds after Start belong to the run's first step: the grid's class chart and
+    the formulas (a second plotly chart, KaTeX) come with the first logged point."""
+    import subprocess
+    import sys
+
+    from gen_core.runs import EventFile
+    from ui.common import RUNS
+
+    grey = torch.full((64, 1, 28, 28), 0.5)
+    run = fake_run(RUNS, "20000101-000009-dcgan-ffff", "dcgan", {}, [], None, grids=[(0, grey)])
+    folder = RUNS / run
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", str(folder)])
+    try:
+        (folder / "pid").write_text(str(sleeper.pid))
+        at = open_page(TRAIN, run=run)
+        assert not at.exception and "running" in header(at)
+        assert chart_points(at, "chart_losses") == 0 and any(
+            "step 0" in c for e in at.get("image") for c in e.captions
+        )
+        assert not any("chart_classes" in c.proto.id for c in at.get("plotly_chart"))
+        assert not [e for e in at.expander if "What you are seeing" in e.label]
+        with EventFile(folder) as events:
+            events.write({"type": "step", "step": 1, "epoch": 0, "loss_d": 1.0, "loss_g": 1.0,
+                          "d_x": 0.6, "d_g_z": 0.4, "images_per_s": 100.0, "eta_s": 1.0,
+                          "total_steps": 100})  # fmt: skip
+        at = open_page(TRAIN, run=run)
+        assert chart_points(at, "chart_losses") == 1
+        assert any("chart_classes" in c.proto.id for c in at.get("plotly_chart"))
+        assert [e for e in at.expander if "What you are seeing" in e.label]
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
 def test_a_run_stopped_between_logs_shows_the_step_it_stopped_and_saved_at(train_page):
     from ui.common import RUNS
 

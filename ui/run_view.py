@@ -73,7 +73,10 @@ def _live(manager: RunManager, run_id: str, shown_status: str, every: float | No
     charts, samples = st.columns([3, 2])
     with charts:
         _charts(feed)
-    grids = _grid_classes(feed)
+    # Until the first point is drawn the run's first steps share the CPU with this page: the
+    # grids' class chart and the formulas (another plotly chart, KaTeX) wait for that point.
+    waiting = not feed.steps and run.status in ("queued", "running")
+    grids = [] if waiting else _grid_classes(feed)
     findings = diagnostics.check(feed.steps, feed.quality)
     vanished = grids and diagnostics.vanishing_classes(
         [(step, epoch, counts) for step, epoch, (counts, _) in grids],
@@ -84,7 +87,8 @@ def _live(manager: RunManager, run_id: str, shown_status: str, every: float | No
         warnings.warning(finding.message, icon="⚠️")
     with samples:
         _samples(feed, {step: counts for step, _, counts in grids})
-    formulas.explain(feed.start.family if feed.start else "gan")
+    if not waiting:
+        formulas.explain(feed.start.family if feed.start else "gan")
     if run.status in ("finished", "stopped") and run.checkpoint:
         _checkpoint(run.checkpoint, run.id)
     if every == FIRST_S and feed.steps:  # from the tick after the first point was drawn,

@@ -32,7 +32,7 @@ from _browser import CHROMIUM, FLAGS, PAGES, ROOT, serve
 from _common import p95, ratio_line
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from gen_core.runs import RunRequest
+from gen_core.runs import RunRequest, spare
 
 FRAME_MS, SETTLE_S, HOME_COLD_S, FIRST_LOSS_S, TRAIN_RATIO = 50.0, 2.0, 4.0, 3.0, 0.9
 MAP = ".latent-map canvas.map"
@@ -108,6 +108,17 @@ def first_loss_s(page: Page, url: str, clicked: list[float] | None = None) -> fl
     return time.perf_counter() - start
 
 
+def spare_ready(runs: Path) -> None:
+    """Wait until the server's spare process has torch and the data loaded: the issue's "first
+    loss point" is Start with the data ready, not a server seconds old (its Start can come
+    while the spare still imports, a few seconds more)."""
+    deadline = time.monotonic() + 180
+    while not list(runs.glob(f".spare/*/{spare.READY}")):
+        if time.monotonic() > deadline:
+            raise SystemExit("the server's spare process never became ready")
+        time.sleep(0.1)
+
+
 def first_loss_parts(browser: Browser, repeats: int) -> None:
     """The first loss point on ``repeats`` fresh servers, each split by the run's own event
     times: Start to the run's start event, to its first logged step, to the point drawn."""
@@ -119,6 +130,7 @@ def first_loss_parts(browser: Browser, repeats: int) -> None:
         runs = Path(tempfile.mkdtemp(prefix="gen_core_bench_runs_"))
         with serve(runs) as (url, _):
             page, clicked = browser.new_page(), []
+            spare_ready(runs)
             drawn.append(first_loss_s(page, url, clicked))
             events = [json.loads(line) for line in next(runs.glob("*/events.jsonl")).open()]
             start = next(e["time"] for e in events if e["type"] == "start")

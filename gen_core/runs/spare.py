@@ -21,6 +21,9 @@ import time
 from pathlib import Path
 
 GO = "go.json"
+READY = (
+    "ready"  # written once the imports and the data are in: a run handed over now starts at once
+)
 POLL_S = 0.05
 
 
@@ -34,6 +37,7 @@ def wait_and_run(folder: Path, parent: int) -> int:
 
     with contextlib.suppress(DatasetUnavailable):
         load_dataset("auto")  # cached: the run's own load is then a lookup
+    (folder / READY).touch()
     while not (folder / GO).is_file():
         if not process_exists(parent):
             shutil.rmtree(folder, ignore_errors=True)

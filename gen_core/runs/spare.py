@@ -21,9 +21,8 @@ import time
 from pathlib import Path
 
 GO = "go.json"
-READY = (
-    "ready"  # written once the imports and the data are in: a run handed over now starts at once
-)
+# Written once the imports and the data are in: a run handed over from then starts at once.
+READY = "ready"
 POLL_S = 0.05
 
 

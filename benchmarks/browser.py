@@ -113,7 +113,7 @@ def spare_ready(runs: Path) -> None:
     loss point" is Start with the data ready, not a server seconds old (its Start can come
     while the spare still imports, a few seconds more)."""
     deadline = time.monotonic() + 180
-    while not list(runs.glob(f".spare/*/{spare.READY}")):
+    while not spare.ready(runs):
         if time.monotonic() > deadline:
             raise SystemExit("the server's spare process never became ready")
         time.sleep(0.1)

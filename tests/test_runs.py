@@ -13,7 +13,7 @@ import pytest
 from gen_core.checkpoints import read_info
 from gen_core.options import to_args
 from gen_core.runs import Limits, QueueFull, RunFeed, RunManager, RunRequest
-from gen_core.runs.spare import READY
+from gen_core.runs.spare import ready as spare_ready
 
 from .helpers import fake_run, wait_for
 
@@ -270,9 +270,9 @@ def test_a_spare_process_takes_the_next_run_and_is_gone_with_its_manager(tmp_pat
     manager.refresh()  # idle again: a new spare for the next run
     (fresh,) = spare_pids() - before
     assert fresh != spare
-    ready = tmp_path / "runs" / ".spare"
-    while not list(ready.glob(f"*/{READY}")):  # it says when its imports and data are in
-        assert time.monotonic() < deadline + 60, "the spare never said it was ready"
+    deadline = time.monotonic() + 60
+    while not spare_ready(tmp_path / "runs"):  # it says when its imports and data are in
+        assert time.monotonic() < deadline, "the spare never said it was ready"
         time.sleep(0.1)
     manager.stop_polling()
     assert spare_pids() - before == set()

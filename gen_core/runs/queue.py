@@ -155,7 +155,7 @@ class RunManager:
     def _keep_spare(self) -> None:
         if self._spare is not None and self._spare[0].poll() is None:
             return
-        folder = self.root / ".spare" / secrets.token_hex(4)
+        folder = self.root / spare.SPARES / secrets.token_hex(4)
         folder.mkdir(parents=True)
         args = [self.python, "-m", "gen_core.runs.spare", str(folder), str(os.getpid())]
         proc = subprocess.Popen(

@@ -20,10 +20,16 @@ import sys
 import time
 from pathlib import Path
 
+SPARES = ".spare"  # under a runs folder: one folder per spare process
 GO = "go.json"
 # Written once the imports and the data are in: a run handed over from then starts at once.
 READY = "ready"
 POLL_S = 0.05
+
+
+def ready(runs: Path) -> bool:
+    """Whether a spare process of the runs folder ``runs`` has its imports and data in."""
+    return any((runs / SPARES).glob(f"*/{READY}"))
 
 
 def wait_and_run(folder: Path, parent: int) -> int:

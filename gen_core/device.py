@@ -59,10 +59,20 @@ def seed_everything(seed: int) -> None:
 
 
 def autocast(device: torch.device, bf16: bool) -> contextlib.AbstractContextManager[None]:
-    """bf16 autocast on CUDA when asked for; a no-op elsewhere (CPU bf16 is slower here)."""
-    if bf16 and device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
+    """bf16 autocast on CUDA or the CPU when asked for; a no-op on MPS. A CPU gains only with
+    AMX (Intel Sapphire Rapids and later: 1.3x on the DCGAN, BENCHMARKS.md); without it, slower."""
+    if bf16 and device.type in ("cuda", "cpu"):
+        return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+def bf16_is_fast(device: torch.device) -> bool:
+    """Whether bf16 autocast speeds training up on ``device``: on a GPU that has bf16, or on a
+    CPU with AMX tiles (torch's own probe, private but the one oneDNN's choice rests on)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    probe = getattr(torch.cpu, "_is_amx_tile_supported", None)
+    return device.type == "cpu" and probe is not None and bool(probe())
 
 
 def rng_state() -> dict[str, torch.Tensor]:

@@ -336,8 +336,10 @@ def test_advanced_settings_reach_the_run_and_intervals_count_every_process(train
     at.number_input(key="t_epochs").set_value(100)
     at.number_input(key="t_processes").set_value(2)
     at.number_input(key="t_shift").set_value(2)
+    at.checkbox(key="t_bf16").check()
     settings, start = started_run(at)
     assert settings["augment_shift"] == 2 and settings["compile"] is False
+    assert settings["bf16"] is True
     # 100 epochs of 4,000 digits at 64 per process on 2 processes: 3,100 steps, ~60 grids
     assert start.total_steps == 3100
     assert start.sample_every == 3100 // 60 and start.log_every == 3100 // 400

@@ -1,3 +1,4 @@
+import contextlib
 import dataclasses
 import math
 import os
@@ -7,6 +8,7 @@ import pytest
 import torch
 
 from gen_core import checkpoints as ckpt
+from gen_core.device import autocast
 from gen_core.runs import RunLog, read_events
 from gen_core.training import GANTrainConfig, VAETrainConfig
 
@@ -205,14 +207,16 @@ def test_run_log_writes_events_and_grids_that_a_reader_takes_incrementally(mnist
     ],
 )
 def test_the_bf16_path_trains_in_mixed_precision(monkeypatch, mnist5k, name, model_config, extra):
-    """CUDA is not here, so CPU autocast stands in for it: every cast in the steps must hold."""
+    """On the CPU as on CUDA: every cast in the steps must hold, and the weights stay float32."""
     seen = []
 
-    def cpu_bf16(device, bf16):
-        seen.append(bf16)
-        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
+    @contextlib.contextmanager
+    def spy(device, bf16):
+        with autocast(device, bf16):
+            seen.append(torch.is_autocast_enabled("cpu"))
+            yield
 
-    monkeypatch.setattr("gen_core.training.base.autocast", cpu_bf16)
+    monkeypatch.setattr("gen_core.training.base.autocast", spy)
     trainer, events = trainer_for(
         name,
         mnist5k.train.images[:512],

@@ -27,7 +27,7 @@ class TrainConfig:
     batch_size: int = 64  # images per batch (per process under torchrun)
     seed: int = 0  # seeds weights, noise and the data order: same seed, same run
     device: str = "auto"  # auto, cpu, cuda, cuda:1, mps
-    bf16: bool = False  # bf16 autocast (CUDA only)
+    bf16: bool = False  # bf16 autocast (CUDA, or a CPU with AMX)
     compile: bool = False  # torch.compile the training step (compiling takes ~25 s first)
     augment_shift: int = 0  # shift batches up to this many pixels (helps small one-class VAEs)
     log_every: Every = "auto"  # steps between "step" events (the only host syncs); auto: ~400 a run

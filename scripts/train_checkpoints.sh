@@ -18,7 +18,7 @@ ship() {
 }
 
 # The best measured recipe: the hinge loss with a lazy R1 penalty (BENCHMARKS.md), 250 epochs.
-ship dcgan --epochs 250 --loss hinge --r1 1 --r1-every 4
+ship dcgan --epochs 250 --loss hinge --r1 1 --r1-every 4 --bf16
 ship fcgan --epochs 300 --loss hinge --r1 1 --r1-every 4
 ship vae --epochs 60
 ship conv-vae --epochs 40

@@ -51,6 +51,17 @@ def share_cpu(training: bool) -> None:
         torch.set_num_threads(wanted)
 
 
+@contextlib.contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run a block on ``n`` torch threads, then go back to as many as before."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def seed_everything(seed: int) -> None:
     """Seed every RNG a run touches (Python, NumPy, torch on all devices)."""
     random.seed(seed)

@@ -249,6 +249,18 @@ def test_a_grey_step_0_grid_is_read_as_no_digit_not_as_zeros(train_page):
     assert any("64 of 64 samples it reads as no class" in c.value for c in at.caption)
 
 
+def first_ticks(run_id: str) -> None:
+    """The live view of a run as its fragment's ticks draw it after Start: the first tick as
+    the one that sees the first point, every later one polled as usual."""
+    import streamlit as st
+
+    from ui.common import run_manager
+    from ui.run_view import FIRST_S, _live
+
+    ticks = st.session_state["ticks"] = st.session_state.get("ticks", 0) + 1
+    _live(run_manager(), run_id, "running", FIRST_S if ticks == 1 else None)
+
+
 def test_before_its_first_point_a_running_run_shows_its_empty_chart_and_grid_and_nothing_else(
     train_page,
 ):
@@ -281,6 +293,18 @@ def test_before_its_first_point_a_running_run_shows_its_empty_chart_and_grid_and
         assert chart_points(at, "chart_losses") == 1
         assert any("chart_classes" in c.proto.id for c in at.get("plotly_chart"))
         assert [e for e in at.expander if "What you are seeing" in e.label]
+        # The live view's tick that sees the first point draws it and nothing new beside it;
+        # its next tick draws the rest.
+        first, second = (AppTest.from_function(first_ticks, args=(run,)).run() for _ in "12")
+        second.run()
+        for tick in (first, second):
+            assert not tick.exception and chart_points(tick, "chart_losses") == 1
+        charts = [[c.proto.id for c in t.get("plotly_chart")] for t in (first, second)]
+        assert not any("chart_dx" in i or "chart_classes" in i for i in charts[0])
+        assert not [e for e in first.expander if "What you are seeing" in e.label]
+        assert any("chart_dx" in i for i in charts[1])
+        assert any("chart_classes" in i for i in charts[1])
+        assert [e for e in second.expander if "What you are seeing" in e.label]
     finally:
         sleeper.kill()
         sleeper.wait()

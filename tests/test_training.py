@@ -235,6 +235,28 @@ def test_the_bf16_path_trains_in_mixed_precision(monkeypatch, mnist5k, name, mod
     assert all(p.dtype == torch.float32 for p in trainer.model.parameters())
 
 
+def test_the_first_step_runs_on_one_thread_and_the_rest_on_all(mnist5k):
+    """The step a watcher waits for trains alone on a core (two threads beside a busy page
+    stalled each other); from then on the run has every thread it had."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        trainer, events = trainer_for("vae", mnist5k.train.images[:512], steps=4, log_every=2)
+        seen = []
+        step = trainer.train_step
+
+        def counted():
+            seen.append(torch.get_num_threads())
+            return step()
+
+        trainer.train_step = counted
+        assert trainer.run() == "finished"
+        assert seen == [1, 2, 2, 2] and torch.get_num_threads() == 2
+        assert [e.step for e in events if e.type == "step"][0] == 1  # the first step is logged
+    finally:
+        torch.set_num_threads(before)
+
+
 SYNCS = ("item", "tolist", "cpu", "numpy", "__bool__", "__float__", "__int__")
 
 

@@ -71,11 +71,13 @@ def _live(manager: RunManager, run_id: str, shown_status: str, every: float | No
     _progress(feed, run)
     warnings = st.container()  # filled last: the charts go out before the grids are read
     charts, samples = st.columns([3, 2])
+    # Until the first point has been drawn the run's first steps share the CPU with this page:
+    # the loss chart alone is drawn, and the other charts (each a new plot for the browser to
+    # build), the grids' classes and the formulas (KaTeX) come one tick later.
+    drawn = st.session_state.setdefault("first_points_drawn", set())
+    waiting = every == FIRST_S and run_id not in drawn
     with charts:
-        _charts(feed)
-    # Until the first point is drawn the run's first steps share the CPU with this page: the
-    # grids' class chart and the formulas (another plotly chart, KaTeX) wait for that point.
-    waiting = not feed.steps and run.status in ("queued", "running")
+        _charts(feed, waiting)
     grids = [] if waiting else _grid_classes(feed)
     findings = diagnostics.check(feed.steps, feed.quality)
     vanished = grids and diagnostics.vanishing_classes(
@@ -92,8 +94,7 @@ def _live(manager: RunManager, run_id: str, shown_status: str, every: float | No
     if run.status in ("finished", "stopped") and run.checkpoint:
         _checkpoint(run.checkpoint, run.id)
     if every == FIRST_S and feed.steps:  # from the tick after the first point was drawn,
-        drawn = st.session_state.setdefault("first_points_drawn", set())  # poll more slowly
-        if run_id in drawn:
+        if run_id in drawn:  # the whole view, polled more slowly
             st.rerun()
         drawn.add(run_id)
 
@@ -114,9 +115,10 @@ def _progress(feed: RunFeed, run: RunStatus) -> None:
         c.metric("time left", f"{eta // 60:.0f} min {eta % 60:02.0f} s")
 
 
-def _charts(feed: RunFeed) -> None:
+def _charts(feed: RunFeed, first_only: bool) -> None:
     """The run's curves. Before the first logged step the first chart is drawn empty, so the
-    browser has its plotting library ready (its first chart takes seconds) when the point comes."""
+    browser has its plotting library ready (its first chart takes seconds) when the point comes;
+    with ``first_only``, that chart alone."""
     smoothing = st.slider(
         "Smoothing",
         0.0,
@@ -135,6 +137,8 @@ def _charts(feed: RunFeed) -> None:
         st.plotly_chart(
             metric_chart(feed.steps, ["loss_d", "loss_g"], "Losses", smoothing), key="chart_losses"
         )
+        if first_only:
+            return
         if "d_x" in feed.steps[-1]:
             st.plotly_chart(
                 metric_chart(feed.steps, ["d_x", "d_g_z"], "Discriminator outputs", smoothing),
@@ -161,7 +165,7 @@ def _charts(feed: RunFeed) -> None:
             ),
             key="chart_elbo",
         )
-    if feed.quality:
+    if feed.quality and not first_only:
         st.plotly_chart(
             metric_chart(feed.quality, ["fid"], "Sample quality: classifier FID of 500 samples"),
             key="chart_quality",

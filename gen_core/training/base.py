@@ -6,6 +6,7 @@ events and files. It syncs with the device only at log, sample and checkpoint st
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
@@ -27,6 +28,7 @@ from gen_core.device import (
     resolve_device,
     rng_state,
     seeded_rng_state,
+    torch_threads,
 )
 from gen_core.distributed import ALONE, Dist, local_device
 from gen_core.models import GenerativeModel
@@ -166,7 +168,13 @@ class Trainer:
                     )
                 )
                 return "stopped"
-            for key, value in step_fn().items():
+            # The first step, which a watcher waits for, on one thread: beside the page that
+            # launched it drawing on a small CPU, two threads stall each other at every barrier
+            # (0.07 s alone, 1.4 s beside Chromium on 2 cores; BENCHMARKS.md).
+            solo = self.step == first - 1 and self.device.type == "cpu"
+            with torch_threads(1) if solo else contextlib.nullcontext():
+                out = step_fn()
+            for key, value in out.items():
                 sums[key] = sums[key] + value if key in sums else value.clone()
             count += 1
             self.step += 1

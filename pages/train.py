@@ -4,13 +4,14 @@ import dataclasses
 
 import streamlit as st
 
-from gen_core.checkpoints import CheckpointInfo
+from gen_core.checkpoints import CheckpointError, CheckpointInfo, read_info
 from gen_core.models import MODELS
 from gen_core.runs import QueueFull, RunManager, RunRequest
 from gen_core.training.remedies import remedies, remedy_runs
 from ui import access, formulas
-from ui.checkpoints import picker
-from ui.common import dataset_info, page, run_manager
+from ui.charts import metric_chart
+from ui.checkpoints import picker, version
+from ui.common import SHIPPED, dataset_info, page, run_manager
 from ui.compare import compare_runs
 from ui.run_view import show_run
 from ui.train_form import settings_form
@@ -53,11 +54,40 @@ def start_section(manager: RunManager, checkpoint: CheckpointInfo | None) -> Non
         return
     if st.button("▶️ Start training", type="primary", key="start"):
         launch(manager, {"": request}, WATCH)
+    reference_curves(model)
     if family == "gan":
         remedy_section(manager, model, settings, processes)
     formulas.explain(family)
     st.divider()
     resume_section(manager, checkpoint)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def shipped_history(model: str, modified: float) -> tuple[list[dict], int, str] | None:
+    """The shipped checkpoint's logged rows, epochs and dataset (None when none is shipped)."""
+    try:
+        info = read_info(SHIPPED / model)
+    except CheckpointError:
+        return None
+    return info.history, info.epoch, info.dataset.name
+
+
+def reference_curves(model: str) -> None:
+    """The shipped checkpoint's own curves: what a run that learns looks like, to set a new
+    run's beside. Drawn here, it also has the browser load its plotting library while the form
+    is read, so a new run's first point is not kept waiting for it (BENCHMARKS.md)."""
+    try:
+        shipped = shipped_history(model, version(SHIPPED / model))
+    except OSError:  # none shipped for this model
+        return
+    if not shipped or not shipped[0]:
+        return
+    rows, epochs, dataset = shipped
+    vae = MODELS[model][1].family == "vae"
+    keys = ["loss", "recon", "kl"] if vae else ["loss_d", "loss_g"]
+    title = f"How the shipped {model} trained ({epochs} epochs of {dataset})"
+    chart = metric_chart(rows, keys, title, 0.6, 220, right="kl" if vae else None)
+    st.plotly_chart(chart, key="chart_reference")
 
 
 def remedy_section(manager: RunManager, model: str, settings: dict, processes: int) -> None:

@@ -92,6 +92,21 @@ def test_home_page_names_the_dataset_and_lists_the_shipped_checkpoints():
     assert {"dcgan (shipped)", "vae (shipped)"} <= set(listed["checkpoint"])
 
 
+def test_the_start_tab_shows_how_the_shipped_model_of_the_picked_kind_trained(train_page):
+    """The shipped checkpoint's own curves, from its stored history, beside the form."""
+    from gen_core.checkpoints import read_info
+
+    at = train_page
+    for model, first in (("dcgan", "L_D (discriminator)"), ("vae", "−ELBO (recon + β·KL)")):
+        at.button_group(key="t_model").set_value(model).run()
+        chart = next(c for c in at.get("plotly_chart") if "chart_reference" in c.proto.id)
+        figure = json.loads(chart.proto.spec)
+        history = read_info(ROOT / "checkpoints" / model).history
+        assert f"shipped {model}" in figure["layout"]["title"]["text"]
+        assert figure["data"][0]["name"] == first
+        assert figure["data"][0]["x"] == [row["step"] for row in history]
+
+
 def test_a_tiny_run_starts_grows_its_charts_and_finishes(train_page):
     at = start(train_page, "dcgan", 120)
     run_id = run_in_url(at)

@@ -63,13 +63,14 @@ def start_section(manager: RunManager, checkpoint: CheckpointInfo | None) -> Non
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def shipped_history(model: str, modified: float) -> tuple[list[dict], int, str] | None:
-    """The shipped checkpoint's logged rows, epochs and dataset (None when none is shipped)."""
+def shipped_history(model: str, modified: float) -> tuple[list[dict], str] | None:
+    """The shipped checkpoint's logged rows and how it was trained (None when none is shipped)."""
     try:
         info = read_info(SHIPPED / model)
     except CheckpointError:
         return None
-    return info.history, info.epoch, info.dataset.name
+    loss = f", {info.train['loss']} loss" if "loss" in info.train else ""
+    return info.history, f"{info.epoch} epochs of {info.dataset.name}{loss}"
 
 
 def reference_curves(model: str) -> None:
@@ -82,10 +83,10 @@ def reference_curves(model: str) -> None:
         return
     if not shipped or not shipped[0]:
         return
-    rows, epochs, dataset = shipped
+    rows, how = shipped
     vae = MODELS[model][1].family == "vae"
     keys = ["loss", "recon", "kl"] if vae else ["loss_d", "loss_g"]
-    title = f"How the shipped {model} trained ({epochs} epochs of {dataset})"
+    title = f"How the shipped {model} trained ({how})"
     chart = metric_chart(rows, keys, title, 0.6, 220, right="kl" if vae else None)
     st.plotly_chart(chart, key="chart_reference")
 

@@ -101,8 +101,10 @@ def test_the_start_tab_shows_how_the_shipped_model_of_the_picked_kind_trained(tr
         at.button_group(key="t_model").set_value(model).run()
         chart = next(c for c in at.get("plotly_chart") if "chart_reference" in c.proto.id)
         figure = json.loads(chart.proto.spec)
-        history = read_info(ROOT / "checkpoints" / model).history
-        assert f"shipped {model}" in figure["layout"]["title"]["text"]
+        info = read_info(ROOT / "checkpoints" / model)
+        history, title = info.history, figure["layout"]["title"]["text"]
+        assert f"shipped {model} trained ({info.epoch} epochs of mnist-5k" in title
+        assert ("hinge loss" in title) == (model == "dcgan")
         assert figure["data"][0]["name"] == first
         assert figure["data"][0]["x"] == [row["step"] for row in history]
 

@@ -168,10 +168,11 @@ class Trainer:
                     )
                 )
                 return "stopped"
-            # The first step, which a watcher waits for, on one thread: beside the page that
-            # launched it drawing on a small CPU, two threads stall each other at every barrier
-            # (0.07 s alone, 1.4 s beside Chromium on 2 cores; BENCHMARKS.md).
-            solo = self.step == first - 1 and self.device.type == "cpu"
+            # A new run's first step, which a watcher waits for, on one thread: beside the page
+            # that launched it drawing on a small CPU, two threads stall each other at every
+            # barrier (0.07 s alone, 1.4 s beside Chromium on 2 cores; BENCHMARKS.md). Not a
+            # resumed run's: its step must round as the uninterrupted run's did, on all threads.
+            solo = self.step == 0 and self.device.type == "cpu"
             with torch_threads(1) if solo else contextlib.nullcontext():
                 out = step_fn()
             for key, value in out.items():

@@ -312,8 +312,8 @@ def test_before_its_first_point_a_running_run_shows_its_empty_chart_and_grid_and
         assert [e for e in at.expander if "What you are seeing" in e.label]
         # The live view's tick that sees the first point draws it and nothing new beside it;
         # its next tick draws the rest.
-        first, second = (AppTest.from_function(first_ticks, args=(run,)).run() for _ in "12")
-        second.run()
+        first = AppTest.from_function(first_ticks, args=(run,)).run()
+        second = AppTest.from_function(first_ticks, args=(run,)).run().run()
         for tick in (first, second):
             assert not tick.exception and chart_points(tick, "chart_losses") == 1
         charts = [[c.proto.id for c in t.get("plotly_chart")] for t in (first, second)]

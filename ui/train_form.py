@@ -199,7 +199,7 @@ def _advanced(start: dict[str, Any], dataset: str) -> dict[str, Any]:
             key="t_bf16",
             help="Trains under bf16 autocast: "
             + (
-                "this machine has the hardware for it (about 1.6x faster for a DCGAN on a CPU "
+                "this machine has the hardware for it (a DCGAN trains 1.3-1.5x faster on a CPU "
                 "with AMX, with the same sample quality)."
                 if fast
                 else "this machine lacks the hardware for it (a GPU with bf16, or a CPU with AMX), "

@@ -346,12 +346,14 @@ class BatchStream:
         device: torch.device,
         rank: int = 0,
         world_size: int = 1,
+        labels: torch.Tensor | None = None,
     ) -> None:
         if len(images) // world_size < batch_size:
             raise ValueError(
                 f"batch size {batch_size} is larger than the dataset ({len(images)} images)"
             )
         self.images = images.to(device)
+        self.labels = labels.to(device) if labels is not None else None
         self.batch_size = batch_size
         self.seed = seed
         self.rank, self.world_size = rank, world_size
@@ -367,6 +369,13 @@ class BatchStream:
     def next(self) -> torch.Tensor:
         """The next batch as uint8 (B, 1, 28, 28) on the device."""
         return self.images[self.next_indices()]
+
+    def next_labelled(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next batch and its labels (B,), for a stream made with labels."""
+        if self.labels is None:
+            raise ValueError("this stream was made without labels")
+        index = self.next_indices()
+        return self.images[index], self.labels[index]
 
     def next_indices(self) -> torch.Tensor:
         """Indices of the next batch into ``images`` (to fetch labels alongside)."""

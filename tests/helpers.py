@@ -188,7 +188,7 @@ def fake_run(
     return run_id
 
 
-def trainer_for(name, images, tmp_path=None, model_config=None, **overrides):
+def trainer_for(name, images, tmp_path=None, model_config=None, labels=None, **overrides):
     seed_everything(overrides.get("seed", 0))
     model = build_model(name, model_config)
     config_cls = GANTrainConfig if model.family == "gan" else VAETrainConfig
@@ -200,6 +200,7 @@ def trainer_for(name, images, tmp_path=None, model_config=None, **overrides):
         config,
         callbacks=[events.append],
         checkpoint_path=tmp_path / "checkpoint" if tmp_path else None,
+        labels=labels,
     )
     return trainer, events
 

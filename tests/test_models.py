@@ -84,6 +84,32 @@ def test_spectral_norm_makes_each_layer_of_d_1_lipschitz_and_survives_a_checkpoi
     assert torch.equal(again.D(x), model.D(x))
 
 
+@pytest.mark.parametrize("name", ["fcgan", "dcgan"])
+def test_a_conditional_gan_carries_the_class_in_its_latent_and_d_judges_image_and_class(
+    name, tmp_path
+):
+    plain, model = build_model(name), build_model(name, {"conditional": True}).eval()
+    assert model.latent_dim == plain.latent_dim + 10
+    z = model.sample_latent(300, torch.Generator().manual_seed(0))
+    code = model.class_code(z)
+    assert torch.equal(code.sum(1), torch.ones(300))  # one-hot
+    labels = code.argmax(1)
+    assert set(labels.tolist()) == set(range(10))
+    noise = z[:, : model.config.nz]
+    assert torch.equal(model.with_class(noise, labels), z)
+    x = model.G(z)
+    with pytest.raises(ValueError, match="class code"):
+        model.D(x)
+    told_otherwise = model.class_code(model.with_class(noise, (labels + 1) % 10))
+    assert not torch.allclose(model.D(x, code), model.D(x, told_otherwise))
+    save_checkpoint(tmp_path / "c", model, step=1)
+    again = load_checkpoint(tmp_path / "c").model.eval()
+    assert torch.equal(again.D(x, code), model.D(x, code))
+    # an unconditional GAN's weights keep their names: checkpoints saved before still load
+    assert set(model.state_dict()) - set(plain.state_dict()) == {"D.project.embed.weight"}
+    assert plain.class_code(plain.sample_latent(2)) is None
+
+
 def test_train_configs_and_model_configs_share_no_option_names():
     import dataclasses
 

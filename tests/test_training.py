@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from gen_core import checkpoints as ckpt
+from gen_core.data import BatchStream, to_unit
 from gen_core.device import autocast
 from gen_core.runs import RunLog, read_events
 from gen_core.training import GANTrainConfig, VAETrainConfig
@@ -108,19 +109,27 @@ def test_same_seed_same_run(mnist5k):
         ("fcgan", None, {}),
         ("vae", None, {"augment_shift": 2}),
         ("dcgan", {"d_batch_norm": False, "ngf": 8, "ndf": 8}, {"loss": "wgan-gp", "d_steps": 2}),
+        ("dcgan", {"conditional": True, "ngf": 8, "ndf": 8}, {"loss": "hinge", "ema": 0.99}),
     ],
 )
 def test_resume_equals_an_uninterrupted_run(mnist5k, tmp_path, name, model_config, extra):
-    images = mnist5k.train.images
+    images, labels = mnist5k.train.images, mnist5k.train.labels
     whole, _ = trainer_for(
-        name, images, tmp_path / "whole", model_config, steps=40, checkpoint_every=20, **extra
+        name,
+        images,
+        tmp_path / "whole",
+        model_config,
+        labels,
+        steps=40,
+        checkpoint_every=20,
+        **extra,
     )
     whole.run()
-    first, _ = trainer_for(name, images, tmp_path / "part", model_config, steps=20, **extra)
+    first, _ = trainer_for(name, images, tmp_path / "part", model_config, labels, steps=20, **extra)
     first.run()
     torch.manual_seed(123)  # the resumed run must not depend on the state it starts in
     second, events = trainer_for(
-        name, images, tmp_path / "part", model_config, steps=40, seed=0, **extra
+        name, images, tmp_path / "part", model_config, labels, steps=40, seed=0, **extra
     )
     torch.manual_seed(456)
     second.resume(tmp_path / "part" / "checkpoint")
@@ -132,6 +141,25 @@ def test_resume_equals_an_uninterrupted_run(mnist5k, tmp_path, name, model_confi
     opt_whole = whole.optimizers[next(iter(whole.optimizers))].state_dict()["state"]
     opt_second = second.optimizers[next(iter(second.optimizers))].state_dict()["state"]
     assert all(torch.equal(opt_whole[i]["exp_avg"], opt_second[i]["exp_avg"]) for i in opt_whole)
+
+
+def test_a_conditional_gan_shows_d_each_real_batch_with_its_labels_and_draws_fakes_as_them(
+    mnist5k,
+):
+    train = mnist5k.train
+    with pytest.raises(ValueError, match="labelled images"):
+        trainer_for("dcgan", train.images, model_config={"conditional": True})
+    trainer, events = trainer_for(
+        "dcgan", train.images, None, {"conditional": True}, train.labels, steps=6, log_every=3
+    )
+    same = BatchStream(train.images, 64, 0, torch.device("cpu"), labels=train.labels)
+    for _ in range(2):
+        real, z, code = trainer.real_and_noise()
+        images, labels = same.next_labelled()
+        assert torch.equal(real, to_unit(images))
+        assert torch.equal(code.argmax(1), labels) and torch.equal(code, z[:, 64:])
+    assert trainer.run() == "finished"
+    assert all(math.isfinite(e.data["loss_d"]) for e in events if e.type == "step")
 
 
 def test_augment_shift_rolls_each_batch_and_keeps_the_ink_inside(mnist5k):

@@ -12,6 +12,7 @@ import torch
 from gen_core.configs import field_types, from_dict
 from gen_core.models.base import (
     GAN,
+    LABELS,
     VAE,
     Family,
     GenerativeModel,
@@ -26,6 +27,7 @@ from gen_core.models.vae import MLPVAE, ConvVAE, ConvVAEConfig, MLPVAEConfig
 
 __all__ = [
     "GAN",
+    "LABELS",
     "VAE",
     "GenerativeModel",
     "VAEOutput",

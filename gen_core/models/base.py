@@ -16,6 +16,7 @@ from gen_core.models.density import LatentDensity
 
 Family = Literal["gan", "vae", "classifier"]
 LatentSource = Literal["prior", "fitted"]  # N(0, I), or the density fitted to training codes
+LABELS = 10  # every dataset here has ten classes: what a class-conditional GAN is conditioned on
 
 
 class ModelConfig(Protocol):
@@ -26,6 +27,7 @@ class ModelConfig(Protocol):
 
 class GANConfig(ModelConfig, Protocol):
     nz: int
+    conditional: bool
 
 
 class VAEConfig(ModelConfig, Protocol):
@@ -74,15 +76,43 @@ class GenerativeModel(nn.Module, Generic[C]):
 
 
 class GAN(GenerativeModel[G]):
-    """A generator ``G`` (z -> image in [-1, 1]) and a discriminator ``D`` (image -> logit)."""
+    """A generator ``G`` (z -> image in [-1, 1]) and a discriminator ``D`` (image -> logit).
+
+    A class-conditional GAN (``conditional``) keeps the one surface: its latent is the noise
+    followed by a class code, one-hot for a drawn class, so walks and grids need not know; its
+    D takes the same code beside the image."""
 
     family = "gan"
     G: nn.Module
     D: nn.Module
 
     @property
+    def n_classes(self) -> int:
+        return LABELS if self.config.conditional else 0
+
+    @property
     def latent_dim(self) -> int:
-        return self.config.nz
+        return self.config.nz + self.n_classes
+
+    def sample_latent(
+        self, n: int, generator: torch.Generator | None = None, source: LatentSource = "prior"
+    ) -> torch.Tensor:
+        """Noise from N(0, I) and, when conditional, the codes of classes drawn uniformly."""
+        z = super().sample_latent(n, generator, source)
+        if not self.n_classes:
+            return z
+        where = generator.device if generator is not None else z.device
+        labels = torch.randint(self.n_classes, (n,), generator=generator, device=where)
+        return self.with_class(z[:, : self.config.nz], labels.to(z.device))
+
+    def with_class(self, noise: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """The latents of ``noise`` (N, nz) drawn as the digits ``labels`` (N,)."""
+        code = nn.functional.one_hot(labels, self.n_classes).to(noise.dtype)
+        return torch.cat([noise, code], 1)
+
+    def class_code(self, z: torch.Tensor) -> torch.Tensor | None:
+        """The class part of latents ``z``: what a conditional D is shown beside G(z)."""
+        return z[:, self.config.nz :] if self.n_classes else None
 
     def generate(self, z: torch.Tensor) -> torch.Tensor:
         return (self.G(z) + 1) / 2
@@ -95,6 +125,33 @@ def spectral_norm_layers(module: nn.Module) -> None:
     for layer in list(module.modules()):
         if isinstance(layer, nn.Linear | nn.Conv2d):
             nn.utils.parametrizations.spectral_norm(layer)
+
+
+class ClassProjection(nn.Module):
+    """The projection discriminator's class term (Miyato & Koyama, 2018): the logit gains
+    <embed(y), h> for D's last features h. Taking a class code rather than an index, it also
+    scores codes between classes, as a walk between two digits draws them."""
+
+    def __init__(self, n_classes: int, features: int) -> None:
+        super().__init__()
+        self.embed = nn.Linear(n_classes, features, bias=False)
+
+    def forward(self, h: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
+        return (self.embed(code.to(h.dtype)) * h.flatten(1)).sum(1)
+
+
+def project_class(
+    logit: torch.Tensor,
+    h: torch.Tensor,
+    projection: ClassProjection | None,
+    code: torch.Tensor | None,
+) -> torch.Tensor:
+    """``logit`` plus the class term when D is conditional; a conditional D needs a code."""
+    if projection is None:
+        return logit
+    if code is None:
+        raise ValueError("a class-conditional discriminator scores an image with its class code")
+    return logit + projection(h, code)
 
 
 @dataclass

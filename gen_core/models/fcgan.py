@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from gen_core.models.base import GAN, spectral_norm_layers
+from gen_core.models.base import GAN, LABELS, ClassProjection, project_class, spectral_norm_layers
 
 
 @dataclass
@@ -17,12 +17,13 @@ class FCGANConfig:
     g_batch_norm: bool = True  # batch norm after each hidden layer of G
     d_dropout: float = 0.3  # dropout in D: a remedy for a discriminator that wins too fast
     d_spectral_norm: bool = False  # spectral norm on D's weights (Miyato et al. 2018)
+    conditional: bool = False  # G draws the digit it is given; D judges image and class
 
 
 class Generator(nn.Module):
     def __init__(self, cfg: FCGANConfig) -> None:
         super().__init__()
-        widths = [cfg.nz, cfg.width, 2 * cfg.width, 4 * cfg.width]
+        widths = [cfg.nz + LABELS * cfg.conditional, cfg.width, 2 * cfg.width, 4 * cfg.width]
         layers: list[nn.Module] = []
         for w_in, w_out in zip(widths, widths[1:], strict=False):
             layers.append(nn.Linear(w_in, w_out, bias=not cfg.g_batch_norm))
@@ -45,9 +46,11 @@ class Discriminator(nn.Module):
             layers += [nn.Linear(w_in, w_out), nn.LeakyReLU(0.2), nn.Dropout(cfg.d_dropout)]
         layers.append(nn.Linear(widths[-1], 1))
         self.net = nn.Sequential(*layers)
+        self.project = ClassProjection(LABELS, cfg.width) if cfg.conditional else None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x.flatten(1)).squeeze(1)  # one logit per image
+    def forward(self, x: torch.Tensor, code: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.net[:-1](x.flatten(1))  # the last features; the logit layer follows
+        return project_class(self.net[-1](h).squeeze(1), h, self.project, code)  # a logit each
 
 
 class FCGAN(GAN[FCGANConfig]):

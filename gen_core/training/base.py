@@ -64,13 +64,14 @@ class Trainer:
         checkpoint_path: str | Path | None = None,
         dist: Dist = ALONE,
         probe: QualityProbe | None = None,
+        labels: torch.Tensor | None = None,
     ) -> None:
         self.config = config
         self.dist = dist
         self.device = local_device(resolve_device(config.device))
         self.model = model.to(self.device).train()
         self.stream = BatchStream(
-            images, config.batch_size, config.seed, self.device, dist.rank, dist.world_size
+            images, config.batch_size, config.seed, self.device, dist.rank, dist.world_size, labels
         )
         self.dataset_info = dataset_info
         self.callbacks = list(callbacks)
@@ -79,7 +80,7 @@ class Trainer:
         self.history: list[dict[str, Any]] = []
         self.last_checkpoint_step: int | None = None
         gen = torch.Generator().manual_seed(config.seed)
-        self.fixed_z = torch.randn(FIXED_SAMPLES, model.latent_dim, generator=gen).to(self.device)
+        self.fixed_z = self.model.sample_latent(FIXED_SAMPLES, generator=gen)
         self.notes: list[str] = []
         self.saved_at = time.monotonic()
         self.rng = seeded_rng_state(config.seed + dist.rank)  # noise, dropout, GP mixes: per rank
@@ -127,7 +128,14 @@ class Trainer:
     def batch(self) -> torch.Tensor:
         """The next training batch as float in [0, 1] (uint8 input is scaled, float taken as is),
         rolled by up to ``augment_shift`` pixels each way."""
-        x = to_unit(self.stream.next())
+        return self._shifted(to_unit(self.stream.next()))
+
+    def labelled_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next batch, as :meth:`batch` gives it, and its labels."""
+        images, labels = self.stream.next_labelled()
+        return self._shifted(to_unit(images)), labels
+
+    def _shifted(self, x: torch.Tensor) -> torch.Tensor:
         return random_shift(x, self.config.augment_shift) if self.config.augment_shift else x
 
     def autocast(self) -> Any:

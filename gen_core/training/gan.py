@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 import torch
@@ -32,6 +33,8 @@ class GANTrainer(Trainer):
                 "wgan-gp penalises each sample's gradient, which batch norm in D mixes: "
                 "turn D's batch norm off (d_batch_norm=false)"
             )
+        if model.n_classes and kwargs.get("labels") is None:
+            raise ValueError("a class-conditional GAN trains on labelled images: give their labels")
         super().__init__(model, images, config, **kwargs)
         self.images_per_step = config.batch_size * config.d_steps
         # Under DDP each network goes through its wrapper once per update (the forward whose
@@ -101,17 +104,19 @@ class GANTrainer(Trainer):
         for i in range(cfg.d_steps):
             # R1 lazily (Karras et al. 2020): every r1_every-th D step, weighted r1_every times
             penalise = cfg.r1 > 0 and (self.step * cfg.d_steps + i) % cfg.r1_every == 0
-            real = (self.batch() * 2 - 1).requires_grad_(penalise)
-            z = torch.randn(len(real), self.model.latent_dim, device=self.device)
+            real, z, code = self.real_and_noise()
+            real = (real * 2 - 1).requires_grad_(penalise)
             last = i == cfg.d_steps - 1
             with self.autocast():
                 with torch.set_grad_enabled(last):
                     fake = (self.G_ddp if last else G)(z)
-                real_logits = self.D_ddp(seen(real)).float()
-                fake_logits = D(seen(fake.detach())).float()
+                real_logits = self.D_ddp(seen(real), code).float()
+                fake_logits = D(seen(fake.detach()), code).float()
                 err_d = d_loss(real_logits, fake_logits, cfg.loss, cfg.label_smoothing)
                 if wgan:
-                    gp = gradient_penalty(D, real, fake.detach().to(real.dtype))
+                    gp = gradient_penalty(
+                        functools.partial(D, code=code), real, fake.detach().to(real.dtype)
+                    )
                     err_d = err_d + cfg.gp_weight * gp
                 if penalise:
                     r1 = cfg.r1 * cfg.r1_every / 2 * r1_penalty(real_logits, real)
@@ -124,7 +129,7 @@ class GANTrainer(Trainer):
         # (2) Update G: minimise L_G (-log D(G(z)) when non-saturating); D is held fixed
         D.requires_grad_(False)
         with self.autocast():
-            err_g = g_loss(D(seen(fake)).float(), cfg.loss)
+            err_g = g_loss(D(seen(fake), code).float(), cfg.loss)
         opt_g.zero_grad(set_to_none=True)
         err_g.backward()
         grad_g = total_norm(G)
@@ -148,6 +153,17 @@ class GANTrainer(Trainer):
             )
         return metrics
 
+    def real_and_noise(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """A real batch, latents for as many fakes and, for a conditional GAN, the class code
+        D sees beside both: the real batch's own labels, so fakes are drawn as the same digits."""
+        if not self.model.n_classes:
+            real = self.batch()
+            return real, torch.randn(len(real), self.model.latent_dim, device=self.device), None
+        real, labels = self.labelled_batch()
+        noise = torch.randn(len(real), self.model.config.nz, device=self.device)
+        z = self.model.with_class(noise, labels)
+        return real, z, self.model.class_code(z)
+
     def snapshot(self) -> torch.Tensor:
         """Samples from the fixed noise batch, so successive grids show the same latents learning."""
         return self.shown_samples(self.fixed_z).float()
@@ -159,7 +175,7 @@ class GANTrainer(Trainer):
         assert self.ema is not None
         if self.ema_bn_step != self.step:
             noise = torch.Generator().manual_seed(self.config.seed)
-            batches = [torch.randn(128, self.model.latent_dim, generator=noise) for _ in range(8)]
+            batches = [self.model.sample_latent(128, generator=noise) for _ in range(8)]
             with torch.no_grad():  # G draws nothing at random: the run's noise stream is untouched
                 update_bn(batches, self.ema.module, self.device)
             self.ema_bn_step = self.step

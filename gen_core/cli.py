@@ -22,6 +22,7 @@ from gen_core import checkpoints as ckpt
 from gen_core.analysis.latent import (
     PROJECTIONS,
     UMAP_DEFAULTS,
+    as_classes,
     fit_density,
     map_latents,
     project,
@@ -33,7 +34,7 @@ from gen_core.data import DATASETS, Dataset, DatasetUnavailable, Split, load_dat
 from gen_core.device import resolve_device, seed_everything
 from gen_core.distributed import close, init_from_env, local_device
 from gen_core.images import save_grid
-from gen_core.models import MODELS, VAE, GenerativeModel, build_model
+from gen_core.models import LABELS, MODELS, VAE, GenerativeModel, build_model
 from gen_core.models.classifier import Classifier, accuracy
 from gen_core.options import add_options, to_args
 from gen_core.preprocess import framing_for
@@ -75,6 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         choices=("prior", "fitted"),
         default="prior",
         help="draw codes from N(0, I), or from the density a VAE fitted to its training codes",
+    )
+    sampler.add_argument(
+        "--digit",
+        type=whole(0, LABELS - 1),
+        help="draw only this class (label), for a class-conditional GAN",
     )
     fitter = commands.add_parser(
         "fit-density",
@@ -311,10 +317,12 @@ def _train(request: RunRequest, log: Any, out: Path) -> int:
         progress = _progress_bar() if sys.stderr.isatty() and group.is_main else None
         if progress:
             callbacks.append(progress)
+        train = only_classes(dataset.train, config.classes)
         trainer = make_trainer(
             model,
-            only_classes(dataset.train, config.classes).images,
+            train.images,
             config,
+            labels=train.labels,
             callbacks=callbacks,
             dataset_info=dataset.info,
             checkpoint_path=out / "checkpoint",
@@ -422,12 +430,15 @@ def sample_command(args: argparse.Namespace) -> int:
         return 1
     try:
         z = model.sample_latent(args.n, torch.Generator().manual_seed(args.seed), args.latents)
-    except ValueError as err:  # no fitted density: a GAN, or a VAE saved before they had one
+        if args.digit is not None:
+            z = as_classes(model, z, torch.full((len(z),), args.digit))
+    except ValueError as err:  # no fitted density, or no class to draw
         print(f"error: {args.checkpoint}: {err}", file=sys.stderr)
         return 1
     with torch.inference_mode():
         save_grid(model.generate(z), args.out)
-    print(f"wrote {args.out} ({args.latents} latents)")
+    drawn = "" if args.digit is None else f", all of class {args.digit}"
+    print(f"wrote {args.out} ({args.latents} latents{drawn})")
     return 0
 
 

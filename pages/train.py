@@ -70,7 +70,8 @@ def shipped_history(model: str, modified: float) -> tuple[list[dict], str] | Non
     except CheckpointError:
         return None
     loss = f", {info.train['loss']} loss" if "loss" in info.train else ""
-    return info.history, f"{info.epoch} epochs of {info.dataset.name}{loss}"
+    conditional = ", class-conditional" if info.config.get("conditional") else ""
+    return info.history, f"{info.epoch} epochs of {info.dataset.name}{loss}{conditional}"
 
 
 def reference_curves(model: str) -> None:

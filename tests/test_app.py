@@ -386,7 +386,7 @@ def test_advanced_settings_reach_the_run_and_intervals_count_every_process(train
     assert start.sample_every == 3100 // 60 and start.log_every == 3100 // 400
 
 
-def test_the_hinge_loss_spectral_norm_diffaugment_ema_and_r1_reach_the_run(train_page):
+def test_hinge_spectral_norm_diffaugment_ema_r1_and_conditioning_reach_the_run(train_page):
     at = train_page
     at.selectbox(key="t_dataset").set_value("mnist-5k")
     at.selectbox(key="t_loss").set_value("hinge").run()
@@ -395,10 +395,11 @@ def test_the_hinge_loss_spectral_norm_diffaugment_ema_and_r1_reach_the_run(train
     at.checkbox(key="t_diffaugment").check()
     at.select_slider(key="t_ema").set_value(0.999)
     at.select_slider(key="t_r1").set_value(10.0)
-    settings, _ = started_run(at)
+    at.checkbox(key="t_conditional").check()
+    settings, _ = started_run(at)  # started: the process gave the labelled images to its trainer
     assert settings["loss"] == "hinge" and settings["d_spectral_norm"] is True
     assert settings["diffaugment"] is True and settings["label_smoothing"] == 0.0
-    assert settings["ema"] == 0.999 and settings["r1"] == 10.0
+    assert settings["ema"] == 0.999 and settings["r1"] == 10.0 and settings["conditional"] is True
 
 
 def test_training_on_chosen_classes_passes_them_and_sizes_the_intervals(train_page):

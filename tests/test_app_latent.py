@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from gen_core.analysis.latent import (
     UMAP_DEFAULTS,
+    class_latents,
     decode,
     encode,
     projection_file,
@@ -15,6 +16,7 @@ from gen_core.analysis.latent import (
 )
 from gen_core.checkpoints import load_checkpoint, read_info
 from gen_core.data import load_dataset
+from gen_core.models.classifier import predict
 
 from .helpers import ROOT, component_data, open_page, sprite_images
 
@@ -46,8 +48,8 @@ def shipped(name: str):
 
 def test_the_scrubber_walks_from_decoded_endpoint_to_decoded_endpoint_on_the_dcgan():
     at = open_with(INTERPOLATE, "dcgan")
-    assert not at.get("button_group")  # seeds are a GAN's only source, and the page says why
-    assert any("no encoder" in c.value for c in at.caption)
+    assert at.button_group(key="i_source").options == ["Random seeds", "Chosen digits"]
+    assert any("no encoder" in c.value for c in at.caption)  # no test digits: the page says why
     assert not [r for r in at.radio if r.key == "i_drawn_from"]  # a GAN has only its prior
     scrub = component_data(at, "i_scrub")
     assert scrub["titles"] == ["Linear (lerp)", "Spherical (slerp)"]
@@ -70,6 +72,24 @@ def test_the_scrubber_walks_from_decoded_endpoint_to_decoded_endpoint_on_the_dcg
 
     at.text_input(key="i_seeds").set_value("5, x").run()
     assert any("whole numbers" in e.value for e in at.error) and not at.exception
+
+
+def test_the_conditional_dcgan_walks_between_chosen_digits_in_one_style():
+    at = open_with(INTERPOLATE, "dcgan")
+    at.button_group(key="i_source").set_value("Chosen digits").run()
+    at.text_input(key="i_chosen").set_value("1, 7").run()
+    at.number_input(key="i_style").set_value(3).run()
+    scrub = component_data(at, "i_scrub")
+    model = shipped("dcgan")
+    ends = decode(model, class_latents(model, [1, 7], 3))
+    lerp = sprite_images(scrub["sprites"][0], scrub["count"])
+    assert torch.allclose(lerp[0], ends[0], atol=1 / 255 + 1e-6)
+    assert torch.allclose(lerp[-1], ends[1], atol=1 / 255 + 1e-6)
+    assert predict(shipped("classifier"), ends)[0].argmax(1).tolist() == [1, 7]
+    at.text_input(key="i_chosen").set_value("1, 12").run()
+    assert any("between 0 and 9" in e.value for e in at.error) and not at.exception
+    plain = open_with(INTERPOLATE, "fcgan")  # unconditional: its points come from seeds alone
+    assert not plain.get("button_group") and not plain.exception
 
 
 def test_random_points_of_a_vae_come_from_the_prior_or_its_fitted_density():

@@ -5,9 +5,12 @@ import dataclasses
 import json
 
 import pytest
+from PIL import Image
 
 from gen_core import checkpoints as ckpt
 from gen_core.cli import main
+from gen_core.images import from_grid
+from gen_core.models.classifier import predict
 from gen_core.runs import read_events
 
 from .helpers import cli, cli_here
@@ -173,6 +176,19 @@ def test_bad_input_gets_a_message_not_a_traceback(tmp_path):
         "sample", "checkpoints/classifier", "--out", str(tmp_path / "g.png"), check=False
     )
     assert proc.returncode == 1 and "does not generate images" in proc.stderr
+
+
+def test_sample_draws_one_chosen_digit_from_a_conditional_gan_and_refuses_others(tmp_path):
+    out = tmp_path / "sevens.png"
+    said = cli_here("sample", "checkpoints/dcgan", "--out", out, "-n", "32", "--digit", "7").stdout
+    assert "all of class 7" in said
+    reader = ckpt.load_checkpoint("checkpoints/classifier").model
+    read = predict(reader, from_grid(Image.open(out), 32))[0].argmax(1)
+    assert (read == 7).float().mean() > 0.9
+    proc = cli_here("sample", "checkpoints/vae", "--out", out, "--digit", "7", check=False)
+    assert proc.returncode == 1 and "not class-conditional" in proc.stderr
+    proc = cli_here("sample", "checkpoints/dcgan", "--out", out, "--digit", "10", check=False)
+    assert proc.returncode == 2 and "from 0 to 9" in proc.stderr
 
 
 @pytest.mark.slow

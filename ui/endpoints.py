@@ -1,5 +1,6 @@
-"""Where the Interpolate page's latent points come from: seeds, test images, uploads or clicks
-on the 2-D map, each read into a (K, latent_dim) tensor of points."""
+"""Where the Interpolate page's latent points come from: seeds, chosen classes (a
+class-conditional GAN), test images, uploads or clicks on the 2-D map, each read into a
+(K, latent_dim) tensor of points."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import numpy as np
 import streamlit as st
 import torch
 
-from gen_core.analysis.latent import encode, seeded_latents
+from gen_core.analysis.latent import class_latents, encode, seeded_latents
 from gen_core.images import to_pil
-from gen_core.models import VAE, GenerativeModel, LatentSource
+from gen_core.models import GAN, VAE, GenerativeModel, LatentSource
 from gen_core.preprocess import ImageRejected, framing_for, prepare
 from ui.drawing import drawing
 from ui.latents import ShownSet
@@ -39,10 +40,17 @@ def parse_ints(text: str, what: str, upper: int | None = None) -> list[int] | No
     return values
 
 
+def chosen_source(data: ShownSet) -> str:
+    """A class-conditional GAN's source: points drawn as the classes a person names."""
+    return f"Chosen {data.noun}s"
+
+
 def sources(model: GenerativeModel[Any], data: ShownSet) -> list[str]:
     is_vae = isinstance(model, VAE)
+    conditional = isinstance(model, GAN) and model.n_classes > 0
     return (
         ["Random seeds"]
+        + ([chosen_source(data)] if conditional else [])
         + ([f"Test {data.noun}s", "Upload", DRAW_SOURCE] if is_vae else [])
         + ([MAP_SOURCE] if is_vae and model.latent_dim == 2 else [])
     )
@@ -74,12 +82,13 @@ def endpoints(model: GenerativeModel[Any], data: ShownSet) -> tuple[str, torch.T
     """The source the user picked and the path's points from it (None until there are two)."""
     choices = sources(model, data)
     source = choices[0]
-    if len(choices) == 1:
+    if isinstance(model, GAN):
         st.caption(
-            "A GAN has no encoder, so its points are drawn from seeds; pick a VAE "
-            "checkpoint to start from test digits or your own uploads."
+            "A GAN has no encoder, so its points are drawn from seeds"
+            + (", as the classes you name (it is class-conditional)" if len(choices) > 1 else "")
+            + "; pick a VAE checkpoint to start from test digits or your own uploads."
         )
-    else:
+    if len(choices) > 1:
         source = (
             st.segmented_control("Points from", choices, default=source, key="i_source") or source
         )
@@ -88,6 +97,8 @@ def endpoints(model: GenerativeModel[Any], data: ShownSet) -> tuple[str, torch.T
         seeds = parse_ints(text, "Seeds")
         drawn_from = latent_source(model)
         return source, None if seeds is None else seeded_latents(model, seeds, drawn_from)
+    if isinstance(model, GAN):
+        return source, _chosen(model, data)
     assert isinstance(model, VAE)
     if source == "Upload":
         return source, _uploaded(model, data)
@@ -98,17 +109,35 @@ def endpoints(model: GenerativeModel[Any], data: ShownSet) -> tuple[str, torch.T
     return source, _test_images(model, data)
 
 
+def _classes(data: ShownSet, column: Any, key: str) -> list[int] | None:
+    """The class of each point, as numbers (a class list in the help for clothes)."""
+    names = "" if data.is_digits else ", ".join(f"{i} {c}" for i, c in enumerate(data.classes))
+    what = "Digit" if data.is_digits else "Class"
+    text = column.text_input(f"{what} of each point", "3, 8", key=key, help=names or None)
+    return parse_ints(text, "Digits" if data.is_digits else "Classes", upper=len(data.classes))
+
+
+def _chosen(model: GAN[Any], data: ShownSet) -> torch.Tensor | None:
+    c1, c2 = st.columns([2, 1])
+    classes = _classes(data, c1, "i_chosen")
+    seed = c2.number_input(
+        "Style seed",
+        0,
+        10**6,
+        0,
+        key="i_style",
+        help="One noise for every point: the walk changes the class and keeps the style.",
+    )
+    return None if classes is None else class_latents(model, classes, int(seed))
+
+
 def _test_images(model: VAE[Any], data: ShownSet) -> torch.Tensor | None:
     by = st.radio(f"Pick test {data.noun}s by", ["class", "index"], horizontal=True, key="i_by")
     if by == "class":
         c1, c2 = st.columns([2, 1])
-        names = "" if data.is_digits else ", ".join(f"{i} {c}" for i, c in enumerate(data.classes))
-        what = "Digit" if data.is_digits else "Class"
-        text = c1.text_input(f"{what} of each point", "3, 8", key="i_classes", help=names or None)
-        classes = parse_ints(
-            text, "Digits" if data.is_digits else "Classes", upper=len(data.classes)
-        )
-        n = c2.number_input(f"Which example of each {what.lower()}", 0, 99, 0, key="i_example")
+        classes = _classes(data, c1, "i_classes")
+        what = "digit" if data.is_digits else "class"
+        n = c2.number_input(f"Which example of each {what}", 0, 99, 0, key="i_example")
         idx = (
             None if classes is None else [int(np.flatnonzero(data.labels == c)[n]) for c in classes]
         )

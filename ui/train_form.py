@@ -142,6 +142,14 @@ def _gan_settings(model: str) -> dict[str, Any]:
         )
     else:
         values["g_batch_norm"] = b1.checkbox("Batch norm in G", start["g_batch_norm"], key="t_gbn")
+    values["conditional"] = b1.checkbox(
+        "Class-conditional",
+        start["conditional"],
+        key="t_conditional",
+        help="G is given the digit to draw and D judges image and digit together (projection "
+        "discriminator, Miyato & Koyama 2018): with labels, each sample is one class. The "
+        "shipped DCGAN is trained so (BENCHMARKS.md).",
+    )
     return values
 
 

@@ -18,7 +18,7 @@ from gen_core.checkpoints import CheckpointInfo
 from gen_core.data import load_dataset, to_unit
 from gen_core.device import eval_mode
 from gen_core.files import atomic_write
-from gen_core.models import VAE, GenerativeModel, LatentSource
+from gen_core.models import GAN, VAE, GenerativeModel, LatentSource
 from gen_core.models.density import DENSITY_IMAGES
 
 PathKind = Literal["lerp", "slerp"]
@@ -104,6 +104,20 @@ def seeded_latents(
     return torch.cat(
         [model.sample_latent(1, torch.Generator().manual_seed(int(s)), source) for s in seeds]
     )
+
+
+def as_classes(model: GenerativeModel, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Latents ``z`` drawn as ``labels`` (N,) instead: a class-conditional GAN's only."""
+    if not isinstance(model, GAN) or not model.n_classes:
+        raise ValueError(f"this {model.name} is not class-conditional: it draws no chosen class")
+    return model.with_class(z[:, : model.config.nz], labels.to(z.device))
+
+
+def class_latents(model: GenerativeModel, labels: list[int], seed: int) -> torch.Tensor:
+    """A class-conditional GAN's points for ``labels``, all with the one noise ``seed`` draws:
+    a walk between them changes the digit and keeps the style (width, slant, stroke)."""
+    noise = model.sample_latent(1, torch.Generator().manual_seed(int(seed)))
+    return as_classes(model, noise.expand(len(labels), -1), torch.tensor(labels))
 
 
 @torch.inference_mode()

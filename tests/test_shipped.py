@@ -4,10 +4,12 @@ import pytest
 import torch
 
 from gen_core.analysis.anomaly import UPLOAD_CLASSIFIERS
+from gen_core.analysis.latent import class_latents
 from gen_core.analysis.report import CLASSIFIERS, classifier_path
 from gen_core.checkpoints import list_checkpoints, load_checkpoint
 from gen_core.data import DATASETS, kind_of
 from gen_core.losses import elbo_parts
+from gen_core.models.classifier import predict
 
 from .helpers import ROOT
 
@@ -46,6 +48,19 @@ def test_shipped_gans_sample_varied_digit_like_images(name):
     assert border.mean() < 0.05  # dark background around a centred stroke
     spread = torch.cdist(images.flatten(1), images.flatten(1)).mean()
     assert spread > 5.0  # no mode collapse: samples differ from each other
+
+
+def test_the_shipped_dcgan_draws_the_digit_it_is_asked_for():
+    model = load_checkpoint(SHIPPED / "dcgan").model.eval()
+    reader = load_checkpoint(classifier_path("mnist-5k", SHIPPED)).model.eval()
+    asked = list(range(10)) * 3
+    with torch.inference_mode():
+        images = torch.cat(
+            [model.generate(class_latents(model, asked, seed)) for seed in range(10)]
+        )
+    read = predict(reader, images)[0].argmax(1)
+    agree = (read == torch.tensor(asked * 10)).float().mean()
+    assert agree > 0.9, float(agree)  # a drawn class is 10% at chance
 
 
 @pytest.mark.parametrize(("name", "bound"), [("vae", 170.0), ("conv-vae", 115.0)])

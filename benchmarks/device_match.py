@@ -38,7 +38,7 @@ def outputs(model: GAN, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Images for latents ``z`` and D's logits for them, back on the CPU."""
     device = next(model.parameters()).device
     images = model.generate(z.to(device))
-    logits = model.D(images * 2 - 1)
+    logits = model.D(images * 2 - 1, model.class_code(z.to(device)))
     return images.cpu(), logits.cpu()
 
 
@@ -53,7 +53,7 @@ def main() -> None:
     torch.backends.cudnn.allow_tf32 = False
     device = resolve_device("cpu" if args.smoke else args.device)
     on_cpu = load_gan(args.checkpoint, torch.device("cpu"))
-    z = torch.randn(args.n, on_cpu.latent_dim, generator=torch.Generator().manual_seed(0))
+    z = on_cpu.sample_latent(args.n, torch.Generator().manual_seed(0))
     cpu_images, cpu_logits = outputs(on_cpu, z)
     dev_images, dev_logits = outputs(load_gan(args.checkpoint, device), z)
     image_gap = (cpu_images - dev_images).abs().max().item()

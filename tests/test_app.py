@@ -396,6 +396,10 @@ def test_hinge_spectral_norm_diffaugment_ema_r1_and_conditioning_reach_the_run(t
     at.select_slider(key="t_ema").set_value(0.999)
     at.select_slider(key="t_r1").set_value(10.0)
     at.checkbox(key="t_conditional").check()
+    at.multiselect(key="t_classes").set_value([3]).run()  # nine class codes it would never learn
+    assert any("draws every class" in e.value for e in at.error)
+    assert "start" not in [b.key for b in at.button]
+    at.multiselect(key="t_classes").set_value([]).run()
     settings, _ = started_run(at)  # started: the process gave the labelled images to its trainer
     assert settings["loss"] == "hinge" and settings["d_spectral_norm"] is True
     assert settings["diffaugment"] is True and settings["label_smoothing"] == 0.0

@@ -32,7 +32,7 @@ def test_a_request_survives_run_json_and_the_command_line_unchanged(tmp_path, mo
     assert parsed.settings == request.settings and parsed.model == model
 
 
-def test_settings_start_at_the_config_defaults_and_unknown_ones_are_refused():
+def test_settings_start_at_the_config_defaults_and_unknown_or_contradictory_ones_are_refused():
     request = RunRequest.build("dcgan", {"epochs": 2})
     assert request.train == GANTrainConfig(epochs=2)
     assert request.train.log_every == request.train.sample_every == "auto"
@@ -40,6 +40,8 @@ def test_settings_start_at_the_config_defaults_and_unknown_ones_are_refused():
         RunRequest.build("dcgan", {"latent_dim": 8})  # a VAE's setting
     with pytest.raises(ValueError, match="loss"):
         RunRequest.build("dcgan", {"loss": "least-squares"})
+    with pytest.raises(ValueError, match="class-conditional GAN draws every class"):
+        RunRequest.build("dcgan", {"conditional": True, "classes": "3"})  # 9 codes never trained
 
 
 def smoothed_dcgan():

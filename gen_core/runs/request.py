@@ -38,6 +38,11 @@ class RunRequest:
             raise TypeError(f"a {self.model} trains with {config_for(model_cls.family).__name__}")
         if self.processes < 1:
             raise ValueError("processes must be at least 1")
+        if getattr(self.config, "conditional", False) and self.train.classes:
+            raise ValueError(
+                "a class-conditional GAN draws every class when it samples: train it on all of "
+                "them (no classes setting)"
+            )
         check_config(model_cls, self.config)
 
     @classmethod

@@ -17,14 +17,15 @@ from _common import p95, ratio_line
 from gen_core.analysis.latent import at_position, decode, seeded_latents
 from gen_core.checkpoints import load_checkpoint
 from gen_core.images import png_bytes, to_pil
+from gen_core.models import GenerativeModel
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P95_MS = 30.0
 
 
-def frame_ms(model: torch.nn.Module, points: torch.Tensor, position: float) -> float:
+def frame_ms(model: GenerativeModel, points: torch.Tensor, position: float) -> float:
     start = time.perf_counter()
-    image = decode(model, at_position(points, position, "slerp")[None])
+    image = decode(model, at_position(points, position, "slerp", model.noise_dim)[None])
     png_bytes(to_pil(image, scale=6))
     return (time.perf_counter() - start) * 1000
 

@@ -44,7 +44,9 @@ def scrub_frames(
     """Both walks' decoded frames for the scrubber, once per checkpoint version and points."""
     model = cached_model(checkpoint, modified)
     assert isinstance(model, GenerativeModel)
-    return {method: decode(model, path(_points, frames, method)) for method in PATHS}
+    return {
+        method: decode(model, path(_points, frames, method, model.noise_dim)) for method in PATHS
+    }
 
 
 def walks(
@@ -57,7 +59,7 @@ def walks(
     )
     scrubber({TITLES[m]: decoded[m] for m in PATHS}, frames, key="i_scrub")
     strip_frames = st.slider("Frames per leg in the strips", 2, 24, 8, key="i_frames")
-    found = {method: path(points, strip_frames, method) for method in PATHS}
+    found = {method: path(points, strip_frames, method, model.noise_dim) for method in PATHS}
     for col, method in zip(st.columns(2), PATHS, strict=True):
         images = decode(model, found[method])
         col.image(
@@ -71,14 +73,17 @@ def walks(
 
 def norms_and_downloads(model: GenerativeModel[Any], found: dict[PathKind, torch.Tensor]) -> None:
     st.plotly_chart(
-        norm_chart({m: norm_profile(w).numpy() for m, w in found.items()}, model.latent_dim),
+        norm_chart(
+            {m: norm_profile(w, model.noise_dim).numpy() for m, w in found.items()},
+            model.noise_dim,
+        ),
         key="i_norms",
     )
     st.caption(
         "A straight line between two Gaussian samples dips towards the origin, where the prior has "
         "little mass and decoders have seen few codes; slerp keeps the norm, so its frames look as "
         "typical as the endpoints (White, 2016). The dotted line is √d, the norm around which "
-        "N(0, I) in d dimensions puts its mass."
+        "N(0, I) in d dimensions puts its mass (a class code is not counted: slerp leaves it straight)."
     )
     shown = st.radio(
         "Walk shown on the map and in the downloads", PATHS, horizontal=True, key="i_method"

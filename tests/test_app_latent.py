@@ -86,6 +86,8 @@ def test_the_conditional_dcgan_walks_between_chosen_digits_in_one_style():
     assert torch.allclose(lerp[0], ends[0], atol=1 / 255 + 1e-6)
     assert torch.allclose(lerp[-1], ends[1], atol=1 / 255 + 1e-6)
     assert predict(shipped("classifier"), ends)[0].argmax(1).tolist() == [1, 7]
+    curved = sprite_images(scrub["sprites"][1], scrub["count"])  # one noise: slerp keeps it and
+    assert torch.allclose(curved, lerp, atol=1 / 255 + 1e-6)  # moves the class code straight
     at.text_input(key="i_chosen").set_value("1, 12").run()
     assert any("between 0 and 9" in e.value for e in at.error) and not at.exception
     plain = open_with(INTERPOLATE, "fcgan")  # unconditional: its points come from seeds alone

@@ -46,6 +46,20 @@ def test_slerp_is_stable_for_parallel_and_opposite_vectors():
     assert torch.allclose(norm_profile(around), a.norm().expand(11), rtol=1e-5)
 
 
+def test_slerp_bends_the_noise_and_leaves_a_class_code_straight():
+    noise = torch.nn.functional.normalize(torch.randn(2, 32), dim=1)
+    codes = torch.eye(10)[[3, 8]]
+    points = torch.cat([noise, codes], 1)
+    frames = path(points, frames_per_leg=10, method="slerp", noise_dim=32)
+    assert torch.equal(frames[0], points[0]) and torch.equal(frames[-1], points[1])
+    assert torch.allclose(norm_profile(frames, 32), torch.ones(11), atol=1e-5)
+    assert torch.allclose(frames[:, 32:], lerp(codes[0], codes[1], T), atol=1e-6)
+    assert torch.allclose(frames[:, 32:].sum(1), torch.ones(11))  # still one digit's weight
+    assert torch.allclose(at_position(points, 0.5, "slerp", 32), frames[5], atol=1e-6)
+    bent = path(points, frames_per_leg=10, method="slerp")  # the code on the sphere too
+    assert (bent[5, 32:].sum() - 1).abs() > 0.1
+
+
 def test_a_path_through_k_points_has_the_promised_frames():
     points = torch.randn(4, 10)
     for method in ("lerp", "slerp"):

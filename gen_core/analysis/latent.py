@@ -74,27 +74,52 @@ def _orthogonal(a: torch.Tensor) -> torch.Tensor:
     return v / v.norm()
 
 
-def path(points: torch.Tensor, frames_per_leg: int, method: PathKind = "lerp") -> torch.Tensor:
+def between(
+    a: torch.Tensor,
+    b: torch.Tensor,
+    t: torch.Tensor | float,
+    method: PathKind = "lerp",
+    noise_dim: int | None = None,
+) -> torch.Tensor:
+    """One leg from ``a`` to ``b``. Slerp bends only the first ``noise_dim`` coordinates (the
+    Gaussian noise); a class code after them is lerped, so a walk from a 3 to an 8 mixes the
+    two codes linearly instead of swinging them off the one-hot scale."""
+    k = a.shape[-1] if noise_dim is None else noise_dim
+    if method == "lerp" or k >= a.shape[-1]:
+        return {"lerp": lerp, "slerp": slerp}[method](a, b, t)
+    return torch.cat([slerp(a[:k], b[:k], t), lerp(a[k:], b[k:], t)], dim=-1)
+
+
+def path(
+    points: torch.Tensor,
+    frames_per_leg: int,
+    method: PathKind = "lerp",
+    noise_dim: int | None = None,
+) -> torch.Tensor:
     """Frames through K points: ``frames_per_leg`` per leg (its start included) plus the last
     point, so (K - 1) * frames_per_leg + 1 frames, each point appearing exactly once."""
     if len(points) < 2 or frames_per_leg < 1:
         raise ValueError("a path needs at least two points and one frame per leg")
-    step = {"lerp": lerp, "slerp": slerp}[method]
     t = torch.arange(frames_per_leg, dtype=points.dtype) / frames_per_leg
-    legs = [step(points[i], points[i + 1], t) for i in range(len(points) - 1)]
+    legs = [between(points[i], points[i + 1], t, method, noise_dim) for i in range(len(points) - 1)]
     return torch.cat([*legs, points[-1:]])
 
 
-def at_position(points: torch.Tensor, position: float, method: PathKind = "lerp") -> torch.Tensor:
+def at_position(
+    points: torch.Tensor,
+    position: float,
+    method: PathKind = "lerp",
+    noise_dim: int | None = None,
+) -> torch.Tensor:
     """The latent at ``position`` in [0, K - 1] along the path through the points (leg index + t)."""
     leg = min(int(position), len(points) - 2)
-    step = {"lerp": lerp, "slerp": slerp}[method]
-    return step(points[leg], points[leg + 1], position - leg)
+    return between(points[leg], points[leg + 1], position - leg, method, noise_dim)
 
 
-def norm_profile(latents: torch.Tensor) -> torch.Tensor:
-    """||z|| along a path: a d-dimensional N(0, I) puts most mass near sqrt(d)."""
-    return latents.norm(dim=-1)
+def norm_profile(latents: torch.Tensor, noise_dim: int | None = None) -> torch.Tensor:
+    """||z|| of the Gaussian part along a path: a d-dimensional N(0, I) puts most mass near
+    sqrt(d)."""
+    return latents[..., :noise_dim].norm(dim=-1)
 
 
 def seeded_latents(

@@ -51,6 +51,12 @@ class GenerativeModel(nn.Module, Generic[C]):
     def latent_dim(self) -> int:
         raise NotImplementedError
 
+    @property
+    def noise_dim(self) -> int:
+        """The latent's leading Gaussian coordinates, where slerp and the sqrt(d) shell apply:
+        all of it, except in a class-conditional GAN, whose class code follows."""
+        return self.latent_dim
+
     def sample_latent(
         self, n: int, generator: torch.Generator | None = None, source: LatentSource = "prior"
     ) -> torch.Tensor:
@@ -93,6 +99,10 @@ class GAN(GenerativeModel[G]):
     @property
     def latent_dim(self) -> int:
         return self.config.nz + self.n_classes
+
+    @property
+    def noise_dim(self) -> int:
+        return self.config.nz
 
     def sample_latent(
         self, n: int, generator: torch.Generator | None = None, source: LatentSource = "prior"

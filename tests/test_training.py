@@ -158,6 +158,9 @@ def test_a_conditional_gan_shows_d_each_real_batch_with_its_labels_and_draws_fak
         images, labels = same.next_labelled()
         assert torch.equal(real, to_unit(images))
         assert torch.equal(code.argmax(1), labels) and torch.equal(code, z[:, 64:])
+    grid_classes = trainer.fixed_z[:, 64:].argmax(1).tolist()
+    assert grid_classes == sorted(grid_classes) and set(grid_classes) == set(range(10))
+    assert max(map(grid_classes.count, range(10))) - min(map(grid_classes.count, range(10))) <= 1
     assert trainer.run() == "finished"
     assert all(math.isfinite(e.data["loss_d"]) for e in events if e.type == "step")
 

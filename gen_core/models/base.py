@@ -120,6 +120,14 @@ class GAN(GenerativeModel[G]):
         code = nn.functional.one_hot(labels, self.n_classes).to(noise.dtype)
         return torch.cat([noise, code], 1)
 
+    def in_class_order(self, z: torch.Tensor) -> torch.Tensor:
+        """``z`` redrawn as the digits in turn, balanced and in order (0, 0, ..., 9), so a grid
+        of them shows at a glance which digits G draws; unconditional latents unchanged."""
+        if not self.n_classes:
+            return z
+        labels = torch.arange(len(z), device=z.device) * self.n_classes // len(z)
+        return self.with_class(z[:, : self.config.nz], labels)
+
     def class_code(self, z: torch.Tensor) -> torch.Tensor | None:
         """The class part of latents ``z``: what a conditional D is shown beside G(z)."""
         return z[:, self.config.nz :] if self.n_classes else None

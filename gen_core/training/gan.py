@@ -36,6 +36,7 @@ class GANTrainer(Trainer):
         if model.n_classes and kwargs.get("labels") is None:
             raise ValueError("a class-conditional GAN trains on labelled images: give their labels")
         super().__init__(model, images, config, **kwargs)
+        self.fixed_z = model.in_class_order(self.fixed_z)
         self.images_per_step = config.batch_size * config.d_steps
         # Under DDP each network goes through its wrapper once per update (the forward whose
         # backward DDP must average); other forwards use the plain module and still add to

@@ -34,7 +34,7 @@ from gen_core.data import DATASETS, Dataset, DatasetUnavailable, Split, load_dat
 from gen_core.device import resolve_device, seed_everything
 from gen_core.distributed import close, init_from_env, local_device
 from gen_core.images import save_grid
-from gen_core.models import LABELS, MODELS, VAE, GenerativeModel, build_model
+from gen_core.models import GAN, LABELS, MODELS, VAE, GenerativeModel, build_model
 from gen_core.models.classifier import Classifier, accuracy
 from gen_core.options import add_options, to_args
 from gen_core.preprocess import framing_for
@@ -432,12 +432,20 @@ def sample_command(args: argparse.Namespace) -> int:
         z = model.sample_latent(args.n, torch.Generator().manual_seed(args.seed), args.latents)
         if args.digit is not None:
             z = as_classes(model, z, torch.full((len(z),), args.digit))
+        elif isinstance(model, GAN):
+            z = model.in_class_order(z)  # a conditional GAN's grid reads 0, 0, ..., 9
     except ValueError as err:  # no fitted density, or no class to draw
         print(f"error: {args.checkpoint}: {err}", file=sys.stderr)
         return 1
     with torch.inference_mode():
         save_grid(model.generate(z), args.out)
-    drawn = "" if args.digit is None else f", all of class {args.digit}"
+    drawn = (
+        f", all of class {args.digit}"
+        if args.digit is not None
+        else ", the digits in order"
+        if isinstance(model, GAN) and model.n_classes
+        else ""
+    )
     print(f"wrote {args.out} ({args.latents} latents{drawn})")
     return 0
 

@@ -5,6 +5,7 @@ import dataclasses
 import json
 
 import pytest
+import torch
 from PIL import Image
 
 from gen_core import checkpoints as ckpt
@@ -185,6 +186,10 @@ def test_sample_draws_one_chosen_digit_from_a_conditional_gan_and_refuses_others
     reader = ckpt.load_checkpoint("checkpoints/classifier").model
     read = predict(reader, from_grid(Image.open(out), 32))[0].argmax(1)
     assert (read == 7).float().mean() > 0.9
+    said = cli_here("sample", "checkpoints/dcgan", "--out", out, "-n", "40").stdout
+    assert "the digits in order" in said
+    read = predict(reader, from_grid(Image.open(out), 40))[0].argmax(1)
+    assert (read == torch.arange(40) // 4).float().mean() > 0.9  # four of each, 0 first
     proc = cli_here("sample", "checkpoints/vae", "--out", out, "--digit", "7", check=False)
     assert proc.returncode == 1 and "not class-conditional" in proc.stderr
     proc = cli_here("sample", "checkpoints/dcgan", "--out", out, "--digit", "10", check=False)

@@ -98,11 +98,11 @@ def _gan_settings(model: str) -> dict[str, Any]:
         "Dropout in D", 0.0, 0.6, start["d_dropout"], 0.05, key=f"t_drop_{model}"
     )
     s1, s2, s3 = st.columns(3)
+    sn_help = "Each weight layer of D made 1-Lipschitz (Miyato et al. 2018): D cannot win by scale."
+    if "d_batch_norm" in start:
+        sn_help += " Turn D's batch norm off with it, as SN-GAN does: batch norm rescales them."
     values["d_spectral_norm"] = s1.checkbox(
-        "Spectral norm in D",
-        start["d_spectral_norm"],
-        key="t_sn",
-        help="Each layer of D made 1-Lipschitz (Miyato et al. 2018): D cannot win by scale.",
+        "Spectral norm in D", start["d_spectral_norm"], key="t_sn", help=sn_help
     )
     values["diffaugment"] = s2.checkbox(
         "DiffAugment",

@@ -1,10 +1,10 @@
 """The small-data GAN recipe, ingredient by ingredient: each trained in this one run, same seed.
 
 Today's recipe (the non-saturating loss with one-sided label smoothing) beside it with each of
-DiffAugment, an EMA of G, spectral norm in D, the hinge loss and the R1 penalty alone, and all
-together. Each
-run is measured as the Model report measures a checkpoint (classifier FID of n samples against
-the test digits, the confident share, class entropy), with its wall time.
+DiffAugment, an EMA of G, spectral norm in D (with D's batch norm off, as SN-GAN has it), the
+hinge loss and the R1 penalty alone, and all together. Each run is measured as the Model report
+measures a checkpoint (classifier FID of n samples against the test digits, the confident share,
+class entropy), with its wall time.
 
 Run: .venv/bin/python benchmarks/recipes.py [--model dcgan] [--epochs 60] [-n 1000] [--smoke]
 """
@@ -24,24 +24,19 @@ from gen_core.analysis.report import checkpoint_report
 from gen_core.checkpoints import load_checkpoint
 from gen_core.cli import train
 from gen_core.options import to_args
-from gen_core.training.presets import SMALL_DATA
+from gen_core.training.presets import small_data
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY: dict[str, Any] = {"label_smoothing": 0.1}
 TODAY_NAME, TOGETHER = "today (label smoothing 0.1)", "all together"
-NAMES = {
-    "diffaugment": "+ DiffAugment",
-    "ema": "+ EMA of G",
-    "d_spectral_norm": "+ spectral norm in D",
-    "loss": "+ hinge loss",
-    "r1": "+ R1 penalty (gamma 1)",
-}
 
 
-def recipes() -> dict[str, dict[str, Any]]:
-    """Today's recipe, then each ingredient of SMALL_DATA added alone, then all of them."""
-    alone = {NAMES[key]: {**TODAY, key: value} for key, value in SMALL_DATA.items()}
-    return {TODAY_NAME: TODAY, **alone, TOGETHER: {**TODAY, **SMALL_DATA}}
+def recipes(model: str) -> dict[str, dict[str, Any]]:
+    """Today's recipe, then each small-data ingredient added alone, then all of them."""
+    ingredients = small_data(model)
+    alone = {f"+ {name}": {**TODAY, **options} for name, options in ingredients.items()}
+    together = {k: v for options in ingredients.values() for k, v in options.items()}
+    return {TODAY_NAME: TODAY, **alone, TOGETHER: {**TODAY, **together}}
 
 
 def main() -> None:
@@ -60,7 +55,7 @@ def main() -> None:
     print(f"\n{'recipe':<28}{'classifier FID':>16}{'confident':>11}{'entropy':>9}{'wall s':>8}")
     fids = {}
     with tempfile.TemporaryDirectory() as folder:
-        for name, options in recipes().items():
+        for name, options in recipes(args.model).items():
             if args.smoke and name not in (TODAY_NAME, TOGETHER):
                 continue
             out = Path(folder) / str(len(fids))

@@ -1,6 +1,7 @@
 """The remedy comparison: every run is a valid GAN run that changes one thing from the baseline."""
 
 import pytest
+from torch import nn
 
 from gen_core.configs import build
 from gen_core.models import MODELS, build_model
@@ -33,3 +34,11 @@ def test_each_remedy_run_trains_and_differs_from_the_baseline_only_where_it_says
 @pytest.mark.parametrize("model", ["fcgan", "dcgan"])
 def test_one_person_may_queue_the_whole_comparison(model):
     assert len(remedies(model)) <= Limits().per_owner <= Limits().queued
+
+
+def test_spectral_norm_comes_without_batch_norm_in_d_as_sn_gan_has_it():
+    options = remedies("dcgan")["spectral norm in D"]
+    net = build_model("dcgan", build(MODELS["dcgan"][0], options))
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in net.D.modules())
+    assert any(hasattr(m, "parametrizations") for m in net.D.modules())
+    assert remedies("fcgan")["spectral norm in D"] == {"d_spectral_norm": True}  # no BN in its D

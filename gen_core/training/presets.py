@@ -21,18 +21,6 @@ WGAN_GP: dict[str, Any] = {
     "beta2": 0.9,
 }
 
-# The small-data GAN ingredients of benchmarks/recipes.py, by the option each sets: DiffAugment
-# (Zhao et al. 2020), an average of G's weights (Yazici et al. 2019), spectral norm in D (Miyato
-# et al. 2018), the hinge loss (Lim & Ye 2017) and the R1 penalty on real images (Mescheder et
-# al. 2018).
-SMALL_DATA: dict[str, Any] = {
-    "diffaugment": True,
-    "ema": 0.999,
-    "d_spectral_norm": True,
-    "loss": "hinge",
-    "r1": 1.0,
-}
-
 # The one-vs-rest detector of BENCHMARKS.md: a conv VAE with a weak KL term, trained on one
 # digit's images shifted by up to 2 pixels (400 images overfit without it), scored by
 # "sq-error+knn". The Anomaly page trains it for a chosen digit.
@@ -40,7 +28,32 @@ ONE_VS_REST_MODEL = "conv-vae"
 ONE_VS_REST: dict[str, Any] = {"steps": 1200, "batch_size": 32, "beta": 0.1, "augment_shift": 2}
 
 
+def d_batch_norm_off(model: str) -> dict[str, Any]:
+    """D's batch norm turned off, where ``model``'s D has one (the DCGAN's)."""
+    fields = {f.name for f in dataclasses.fields(MODELS[model][0])}
+    return {"d_batch_norm": False} if "d_batch_norm" in fields else {}
+
+
 def wgan_gp(model: str) -> dict[str, Any]:
     """:data:`WGAN_GP` for ``model``: its critic's batch norm turned off where it has one."""
-    fields = {f.name for f in dataclasses.fields(MODELS[model][0])}
-    return {**WGAN_GP, **({"d_batch_norm": False} if "d_batch_norm" in fields else {})}
+    return {**WGAN_GP, **d_batch_norm_off(model)}
+
+
+def spectral_norm(model: str) -> dict[str, Any]:
+    """Spectral norm in D as SN-GAN has it (Miyato et al. 2018): without batch norm in D, which
+    would rescale the very layers the norm bounds."""
+    return {"d_spectral_norm": True, **d_batch_norm_off(model)}
+
+
+def small_data(model: str) -> dict[str, dict[str, Any]]:
+    """The small-data GAN ingredients of benchmarks/recipes.py, by name, as the options each
+    sets: DiffAugment (Zhao et al. 2020), an average of G's weights (Yazici et al. 2019),
+    spectral norm in D, the hinge loss (Lim & Ye 2017) and the R1 penalty on real images
+    (Mescheder et al. 2018)."""
+    return {
+        "DiffAugment": {"diffaugment": True},
+        "EMA of G": {"ema": 0.999},
+        "spectral norm in D": spectral_norm(model),
+        "hinge loss": {"loss": "hinge"},
+        "R1 penalty (gamma 1)": {"r1": 1.0},
+    }

@@ -223,7 +223,7 @@ def cli_rate_while_dragging(browser: Browser, seconds: float) -> float:
             events = out / "events.jsonl"
             while not (events.exists() and '"step"' in events.read_text()):
                 time.sleep(0.2)
-            return drag_rate(page, out / "events.jsonl", seconds)
+            return drag_rate(page, events, seconds)
         finally:
             run.kill()
             run.wait()

@@ -79,16 +79,24 @@ def hover_ms(page: Page, url: str, checkpoint: str, moves: int) -> list[float]:
     return latencies(page)
 
 
-def sweep(page: Page, moves: int) -> None:
-    """Pointer moves back and forth across the map, as a person exploring it, as fast as the
-    driver sends them: each a real input event, the latency measured from it."""
-    box = page.locator(MAP).bounding_box()
-    assert box is not None
+def pointer_path(moves: int) -> list[tuple[float, float]]:
+    """Where the pointer goes over the map, as fractions of its box: back and forth across it,
+    as a person exploring it (the path repeats every 200 moves)."""
+    points = []
     for i in range(moves):
         t = (i % 100) / 99
-        x = box["x"] + box["width"] * (0.1 + 0.8 * (t if (i // 100) % 2 == 0 else 1 - t))
-        y = box["y"] + box["height"] * (0.3 + 0.4 * abs(((i * 7) % 100) / 99 - 0.5))
-        page.mouse.move(x, y)
+        x = 0.1 + 0.8 * (t if (i // 100) % 2 == 0 else 1 - t)
+        points.append((x, 0.3 + 0.4 * abs(((i * 7) % 100) / 99 - 0.5)))
+    return points
+
+
+def sweep(page: Page, moves: int) -> None:
+    """Pointer moves along :func:`pointer_path` as fast as the driver sends them: each a real
+    input event, the latency measured from it."""
+    box = page.locator(MAP).bounding_box()
+    assert box is not None
+    for x, y in pointer_path(moves):
+        page.mouse.move(box["x"] + box["width"] * x, box["y"] + box["height"] * y)
 
 
 def first_loss_s(
@@ -158,17 +166,16 @@ def first_loss_parts(browser: Browser, repeats: int) -> None:
     )
 
 
-# A mouse moving over the map at 60 reports a second for ``seconds``, sent inside the page: a
-# person's mouse reaches the page without a driver, whose own work (Python, Node, the DevTools
-# protocol) took 0.05 of a core and held the moves to ~30 a second.
-DRAG = """(canvas, seconds) => new Promise((done) => {
+# A mouse moving over the map along `pointer_path` at 60 reports a second for ``seconds``, sent
+# inside the page: a person's mouse reaches the page without a driver, whose own work (Python,
+# Node, the DevTools protocol) took 0.05 of a core and held the moves to ~30 a second.
+DRAG = """(canvas, [seconds, path]) => new Promise((done) => {
   const box = canvas.getBoundingClientRect();
   const start = performance.now();
   let i = 0;
   const timer = setInterval(() => {
-    const t = (i % 100) / 99, back = Math.floor(i / 100) % 2;
-    const x = box.left + box.width * (0.1 + 0.8 * (back ? 1 - t : t));
-    const y = box.top + box.height * (0.3 + 0.4 * Math.abs(((i * 7) % 100) / 99 - 0.5));
+    const [fx, fy] = path[i % path.length];
+    const x = box.left + box.width * fx, y = box.top + box.height * fy;
     canvas.dispatchEvent(new PointerEvent("pointermove", { clientX: x, clientY: y, bubbles: true }));
     i += 1;
     if (performance.now() - start > seconds * 1000) clearInterval(timer), done(i);
@@ -178,10 +185,14 @@ DRAG = """(canvas, seconds) => new Promise((done) => {
 
 def images_per_s(events: Path, since: float = 0.0, until: float = float("inf")) -> float:
     """The median images/s of a run's logged steps after its first (warm-up) one, of those
-    logged between ``since`` and ``until`` (wall-clock) when given."""
+    logged between ``since`` and ``until`` (wall-clock) when given. None logged there means the
+    run and the window it was to be measured in did not overlap: no figure, rather than one from
+    other seconds."""
     steps = [e for e in map(json.loads, events.read_text().splitlines()) if e["type"] == "step"]
     rates = [e["images_per_s"] for e in steps[1:] if since <= e["time"] <= until]
-    return statistics.median(rates or [e["images_per_s"] for e in steps])
+    if not rates:
+        raise RuntimeError(f"{events}: no step logged in the measured window; give more steps")
+    return statistics.median(rates)
 
 
 def cli_command(steps: int, out: Path) -> list[str]:
@@ -207,7 +218,7 @@ def explorer(browser: Browser, url: str) -> Page:
 def drag_rate(page: Page, events: Path, seconds: float) -> float:
     """Images/s of the run logging to ``events`` while ``page`` drags over the map."""
     since = time.time()
-    moves = page.locator(MAP).evaluate(DRAG, seconds)
+    moves = page.locator(MAP).evaluate(DRAG, [seconds, pointer_path(200)])
     if moves < 50 * seconds:
         raise SystemExit(f"the drag sent {moves} moves in {seconds} s, not 60 a second")
     return images_per_s(events, since, time.time())

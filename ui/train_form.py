@@ -119,7 +119,8 @@ def _gan_settings(model: str) -> dict[str, Any]:
         format_func=lambda d: "off" if d == 0 else str(d),
         help="Samples, grids and the checkpoint use an exponential moving average of G's "
         "weights (Yazici et al. 2019), which smooths out G's step-to-step wobble; G itself "
-        "trains as before.",
+        "trains as before. 0.99 averages about the last 100 steps, 0.999 the last 1,000: on a "
+        "run of a few thousand steps 0.999 shows a G from hundreds of steps back.",
     )
     b1, b2 = st.columns([2, 1])
     values["r1"] = b2.select_slider(

@@ -29,6 +29,16 @@ def test_a_cutout_erases_one_square_to_the_background():
     assert torch.equal((cut == BACKGROUND).sum((1, 2, 3)), torch.full((32,), 14 * 14))
 
 
+def test_the_policy_is_sized_for_digits_a_2_px_shift_and_a_7_px_square():
+    torch.manual_seed(0)
+    x = torch.full((256, 1, 28, 28), BACKGROUND)
+    x[:, 0, 14, 14] = 1.0
+    shifted = (translate(x)[:, 0] == 1).nonzero()[:, 1:] - 14
+    assert shifted.abs().max() == 2  # every shift of up to 2 px drawn, none further
+    cut = cutout(torch.ones(32, 1, 28, 28))
+    assert torch.equal((cut == BACKGROUND).sum((1, 2, 3)), torch.full((32,), 7 * 7))
+
+
 def test_gradients_pass_through_to_the_generator():
     x = torch.rand(8, 1, 28, 28, requires_grad=True)
     diff_augment(x).sum().backward()

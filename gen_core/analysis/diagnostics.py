@@ -126,7 +126,7 @@ def quality_falling(
         return None
     last = measured[-1]
     best_entropy = max(measured, key=lambda q: q["class_entropy"])
-    advice = "Try DiffAugment, spectral norm in D, or a lower learning rate for D."
+    advice = "Try the R1 penalty, spectral norm in D, or a lower learning rate for D."
     if last["class_entropy"] < best_entropy["class_entropy"] - entropy_drop:
         return Finding(
             "entropy-fell",

@@ -115,7 +115,7 @@ def _gan_settings(model: str) -> dict[str, Any]:
     )
     values["ema"] = s3.select_slider(
         "Average of G's weights (EMA decay)",
-        [0.0, 0.99, 0.999, 0.9999],
+        [0.0, 0.99, 0.995, 0.999],
         start["ema"],
         key="t_ema",
         format_func=lambda d: "off" if d == 0 else str(d),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from gen_core.training.config import GANTrainConfig
-from gen_core.training.presets import EMA_DECAY, spectral_norm, wgan_gp
+from gen_core.training.presets import small_data, wgan_gp
 
 # The GAN objective at its defaults, and no dropout or spectral norm in D (the fcGAN has some
 # dropout by default).
@@ -43,11 +43,7 @@ def remedies(model: str) -> dict[str, dict[str, Any]]:
         "dropout in D": {"d_dropout": 0.3},
         "WGAN-GP": wgan_gp(model),
         "without batch norm": {batch_norm: False},  # what the model's batch norm was doing
-        "hinge loss": {"loss": "hinge"},  # D's margin loss (Lim & Ye 2017)
-        "spectral norm in D": spectral_norm(model),  # 1-Lipschitz layers (Miyato 2018)
-        "DiffAugment": {"diffaugment": True},  # shifts and cutouts before D (Zhao 2020)
-        "EMA of G": {"ema": EMA_DECAY},  # samples from an average of G's weights (Yazici 2019)
-        "R1 penalty": {"r1": 1.0},  # D kept flat around the real images (Mescheder 2018)
+        **small_data(model),
     }
 
 

@@ -12,7 +12,6 @@ Run: .venv/bin/python benchmarks/ema_trajectory.py [--epochs 100] [--seed 0] [--
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import time
 from pathlib import Path
@@ -20,7 +19,6 @@ from typing import Any
 
 import torch
 from _common import ratio_line
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from gen_core.analysis.report import sample_quality
 from gen_core.checkpoints import load_checkpoint
@@ -30,7 +28,7 @@ from gen_core.models import GAN, build_model
 from gen_core.models.classifier import Classifier
 from gen_core.runs.request import RunRequest
 from gen_core.training import GANTrainer
-from gen_core.training.gan import measure_batch_norm
+from gen_core.training.gan import average_of, measure_batch_norm, with_average
 from gen_core.training.presets import EMA_DECAY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,9 +41,7 @@ class Averages(GANTrainer):
 
     def __init__(self, *args: Any, points: int, measure: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.averages = {
-            d: AveragedModel(self.model.G, multi_avg_fn=get_ema_multi_avg_fn(d)) for d in DECAYS
-        }
+        self.averages = {d: average_of(self.model.G, d) for d in DECAYS}
         self.every, self.measure = max(1, self.total_steps // points), measure
         self.rows: list[dict[str, float]] = []
 
@@ -57,9 +53,7 @@ class Averages(GANTrainer):
             row = {"step": self.step + 1, "G": self.measure(self.model)}
             for decay, average in self.averages.items():
                 measure_batch_norm(average, self.model, self.config.seed, self.device)
-                shown = copy.deepcopy(self.model)
-                shown.G.load_state_dict(average.module.state_dict())
-                row[f"EMA {decay}"] = self.measure(shown)
+                row[f"EMA {decay}"] = self.measure(with_average(self.model, average))
             self.rows.append(row)
             print("".join(f"{v:>12.1f}" if k != "step" else f"{v:>8}" for k, v in row.items()))
         return metrics

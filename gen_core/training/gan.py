@@ -21,6 +21,18 @@ PINNED, PINNED_STEPS = 1e-4, 500  # D(G(z)) this low for this long: the run has 
 FROZEN_LOGS = 5  # logs in a row with zero gradients in both networks: saturated
 
 
+def average_of(G: nn.Module, decay: float) -> AveragedModel:
+    """An exponential moving average of G's weights with ``decay`` (Yazici et al. 2019)."""
+    return AveragedModel(G, multi_avg_fn=get_ema_multi_avg_fn(decay))
+
+
+def with_average(model: GAN, average: AveragedModel) -> GAN:
+    """A copy of ``model`` whose G has the average's weights and batch-norm statistics."""
+    shown = copy.deepcopy(model)
+    shown.G.load_state_dict(average.module.state_dict())
+    return shown
+
+
 def measure_batch_norm(
     average: AveragedModel, model: GAN, seed: int, device: torch.device | None = None
 ) -> None:
@@ -59,11 +71,7 @@ class GANTrainer(Trainer):
         # An exponential average of G's weights (Yazici et al. 2019): what samples, grids and
         # checkpoints show; G itself trains on, and resumes from its own weights. Its batch-norm
         # statistics are measured for the averaged weights before each use (see shown_g).
-        self.ema = (
-            AveragedModel(model.G, multi_avg_fn=get_ema_multi_avg_fn(config.ema))
-            if config.ema
-            else None
-        )
+        self.ema = average_of(model.G, config.ema) if config.ema else None
         self.ema_bn_step = -1
         settings = self.optimizer_settings()
         self.optimizers = {
@@ -201,9 +209,8 @@ class GANTrainer(Trainer):
     def saved_model(self, final: bool) -> GAN:
         if self.ema is None:
             return self.model
-        saved = copy.deepcopy(self.model)
-        saved.G.load_state_dict(self.shown_g().state_dict())
-        return saved
+        self.shown_g()  # the average's batch-norm statistics, measured for this step
+        return with_average(self.model, self.ema)
 
     def extra_state(self) -> dict[str, torch.Tensor]:
         if self.ema is None:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from safetensors.torch import load_file, save
@@ -337,6 +337,20 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
             f"{info.path}: weights do not match the {info.model} config: {err}"
         ) from None
     return Checkpoint(model.to(device).eval(), info)
+
+
+Kind = TypeVar("Kind", bound=GenerativeModel[Any] | Classifier)
+
+
+def load_model(path: str | Path, kind: type[Kind], device: str | torch.device = "cpu") -> Kind:
+    """The model in a checkpoint, which must be a ``kind`` (e.g. a VAE): a checkpoint of another
+    model is refused by name, not found out later by a missing method."""
+    checkpoint = load_checkpoint(path, device)
+    if not isinstance(checkpoint.model, kind):
+        raise CheckpointError(
+            f"{checkpoint.info.path} holds a {checkpoint.info.model}, not a {kind.__name__}"
+        )
+    return checkpoint.model
 
 
 def load_training_state(info: CheckpointInfo, device: str | torch.device = "cpu") -> TrainingState:

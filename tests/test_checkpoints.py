@@ -7,7 +7,7 @@ import torch
 
 from gen_core import checkpoints as ckpt
 from gen_core.data import DatasetInfo
-from gen_core.models import MODELS, build_model
+from gen_core.models import GAN, MODELS, VAE, build_model
 
 from .helpers import params_equal
 
@@ -30,6 +30,13 @@ def test_save_then_load_gives_identical_outputs(tmp_path, name):
         assert torch.equal(model.generate(z), loaded.model.generate(z))
     assert loaded.info.step == 7 and loaded.info.history == [{"step": 7, "loss": 1.5}]
     assert loaded.info.dataset.name == "mnist-5k" and loaded.info.model == name
+
+
+def test_a_model_of_another_kind_is_refused_by_name(tmp_path):
+    stem = ckpt.save_checkpoint(tmp_path / "g", build_model("dcgan"))
+    assert isinstance(ckpt.load_model(stem, GAN), GAN)
+    with pytest.raises(ckpt.CheckpointError, match="holds a dcgan, not a VAE"):
+        ckpt.load_model(stem, VAE)
 
 
 def test_load_accepts_the_stem_or_either_file(tmp_path):

@@ -25,12 +25,14 @@ test: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(PY) -m mypy benchmarks  # apart: its anomaly.py and pages/anomaly.py share a module name
 	$(PY) -m pytest
 
 ## The quick tier for the edit loop (under 90 s): lint, types, library and unit tests only
 test-fast: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	$(PY) -m mypy benchmarks
 	$(PY) -m pytest -m "not slow" -q
 
 ## Retrain the shipped checkpoints in checkpoints/ (CPU, a few minutes each, reproducible)

@@ -13,6 +13,7 @@ import gzip
 import struct
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -76,7 +77,7 @@ def example_vae_loss(
     return bce - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
 
 
-def loader_options(device: torch.device) -> dict[str, object]:
+def loader_options(device: torch.device) -> dict[str, Any]:
     """The examples' DataLoader settings: one worker and pinned memory on CUDA, none on the CPU."""
     return {"num_workers": 1, "pin_memory": True} if device.type == "cuda" else {}
 
@@ -87,7 +88,7 @@ def vae_loader(
     shuffle: bool = True,
     device: torch.device = CPU,
 ) -> DataLoader:
-    return DataLoader(mnist, batch_size=batch_size, shuffle=shuffle, **loader_options(device))  # type: ignore[arg-type]
+    return DataLoader(mnist, batch_size=batch_size, shuffle=shuffle, **loader_options(device))
 
 
 def example_vae_epoch(
@@ -124,7 +125,7 @@ def example_vae_test_loss(model: ExampleVAE, loader: DataLoader) -> float:
 def gan_loader(mnist: datasets.MNIST, batch_size: int, device: torch.device = CPU) -> DataLoader:
     return DataLoader(
         mnist, batch_size=batch_size, shuffle=True, drop_last=True, **loader_options(device)
-    )  # type: ignore[arg-type]
+    )
 
 
 def gan_transform(size: int = 28) -> transforms.Compose:
@@ -171,8 +172,8 @@ class ExampleG64(nn.Module):
     def __init__(self, nz: int = 100, ngf: int = 64) -> None:
         super().__init__()
 
-        def up(c_in: int, c_out: int, *args: int) -> list[nn.Module]:
-            conv = nn.ConvTranspose2d(c_in, c_out, 4, *args, bias=False)
+        def up(c_in: int, c_out: int, stride: int, padding: int) -> list[nn.Module]:
+            conv = nn.ConvTranspose2d(c_in, c_out, 4, stride, padding, bias=False)
             return [conv, nn.BatchNorm2d(c_out), nn.ReLU(True)]
 
         self.main = nn.Sequential(

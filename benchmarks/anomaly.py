@@ -38,16 +38,18 @@ from gen_core.analysis.anomaly import (
     NEEDS_REFERENCE,
     SCORES,
     Detector,
+    ScoreKind,
     evaluate,
     fit_reference,
     normal_uploads,
     score,
     upload_classifier_path,
 )
-from gen_core.checkpoints import load_checkpoint
+from gen_core.checkpoints import load_model
 from gen_core.data import DatasetUnavailable, load_dataset, subset
 from gen_core.device import seed_everything
-from gen_core.models import build_model
+from gen_core.models import VAE, build_model
+from gen_core.models.classifier import Classifier
 from gen_core.preprocess import framing_for, prepare
 from gen_core.render import as_uploads
 from gen_core.training import VAETrainConfig, make_trainer
@@ -55,7 +57,7 @@ from gen_core.training.presets import ONE_VS_REST, ONE_VS_REST_MODEL
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ("one-vs-rest", "fashion", "uploads")
-DEFAULT_KIND = "recon+classifier"  # the Anomaly page's default for a digit VAE
+DEFAULT_KIND: ScoreKind = "recon+classifier"  # the Anomaly page's default for a digit VAE
 
 
 def pca_scores(train: np.ndarray, test: np.ndarray) -> np.ndarray:
@@ -69,7 +71,7 @@ def vae_scores(
     name: str,
     train: torch.Tensor,
     test: torch.Tensor,
-    kinds: tuple[str, ...],
+    kinds: tuple[ScoreKind, ...],
     config: dict | None = None,
     uploads: torch.Tensor | None = None,
     **training: object,
@@ -78,10 +80,13 @@ def vae_scores(
     same test images rendered as uploads, as "<kind>, uploads")."""
     seed_everything(0)
     model = build_model(name, config)
+    assert isinstance(model, VAE)
     settings = {"batch_size": 32, "lr": 1e-3, "device": "cpu", **training}
     make_trainer(model, train, VAETrainConfig(**settings)).run()  # type: ignore[arg-type]
     reference = fit_reference(model, train) if set(kinds) & set(NEEDS_REFERENCE) else None
-    found = {kind: score(model, test, kind, reference).scores.numpy() for kind in kinds}
+    found: dict[str, np.ndarray] = {
+        kind: score(model, test, kind, reference).scores.numpy() for kind in kinds
+    }
     if uploads is not None:
         for kind in kinds:
             found[f"{kind}, uploads"] = score(model, uploads, kind, reference).scores.numpy()
@@ -153,10 +158,11 @@ def mnist_vs_fashion(limit: int) -> None:
     data = load_dataset("mnist-5k")
     digits = subset(data.test.images, limit)
     print(f"\n2. MNIST test digits vs Fashion-MNIST test items ({len(digits)} vs {len(fashion)})")
+    kinds: tuple[ScoreKind, ...] = ("recon", "neg-elbo", "sq-error+knn")
     for name in ("vae", "conv-vae"):
-        model = load_checkpoint(ROOT / "checkpoints" / name).model
+        model = load_model(ROOT / "checkpoints" / name, VAE)
         reference = fit_reference(model, data.train.images)
-        for kind in ("recon", "neg-elbo", "sq-error+knn"):
+        for kind in kinds:
             normal, odd = (score(model, x, kind, reference).scores for x in (digits, fashion))
             auroc = evaluate(normal, odd).auroc
             print(
@@ -177,20 +183,23 @@ def fashion_vs_mnist(steps: int, limit: int) -> None:
         f"\n2b. Fashion-MNIST VAEs, {steps} steps at batch 64: test items vs MNIST digits "
         f"({len(items)} vs {len(digits)}); below 0.5, digits look more normal than clothes"
     )
+    kinds: tuple[ScoreKind, ...] = ("recon", "neg-elbo", "sq-error")
     for name in ("vae", "conv-vae"):
         seed_everything(0)
         model = build_model(name)
+        assert isinstance(model, VAE)
         make_trainer(model, fashion.train.images, VAETrainConfig(steps=steps, device="cpu")).run()
-        for kind in ("recon", "neg-elbo", "sq-error"):
+        for kind in kinds:
             normal, odd = (score(model, x, kind).scores for x in (items, digits))
             print(f"   {name:<8} {kind:<9} AUROC {evaluate(normal, odd).auroc:.4f}")
 
 
-def shipped_detector(kind: str, calibration: torch.Tensor) -> Detector:
+def shipped_detector(kind: ScoreKind, calibration: torch.Tensor) -> Detector:
     """The shipped conv VAE as the Anomaly page builds it: threshold at the default false-alarm
     rate among normal uploads, the upload classifier and the training digits where needed."""
-    model = load_checkpoint(ROOT / "checkpoints" / "conv-vae").model
-    classifier = load_checkpoint(upload_classifier_path("mnist-5k", ROOT / "checkpoints")).model
+    model = load_model(ROOT / "checkpoints" / "conv-vae", VAE)
+    path = upload_classifier_path("mnist-5k", ROOT / "checkpoints")
+    classifier = load_model(path, Classifier) if path else None
     training = load_dataset("mnist-5k").train.images
     return Detector.fit(model, kind, calibration, training=training, classifier=classifier)
 
@@ -241,7 +250,7 @@ def through_uploads(n: int) -> None:
         f"   {'score':<18}{'MNIST ok':>9}{'PNG flag':>9}{'photo flag':>11}{'AUROC up':>9}"
         f"{'AUROC tensor':>13}" + "".join(f"{k[:12] + ' ok':>16}" for k in others)
     )
-    results = {}
+    results: dict[ScoreKind, tuple[float, float, float, float]] = {}
     for kind in SCORES:
         detector = shipped_detector(kind, normal.calibration)
         ok = 1 - detector.judge(normal.evaluation).anomalous.mean()
@@ -275,7 +284,8 @@ def upload_latency(repeats: int) -> None:
     photo.convert("RGB").save(buffer, format="JPEG", quality=90)
     upload = buffer.getvalue()
     print(f"\n3. Upload -> verdict for a {len(upload) / 1e3:.0f} kB 1200x1200 JPEG, {repeats} runs")
-    for kind in ("recon", "sq-error+knn", DEFAULT_KIND):
+    kinds: tuple[ScoreKind, ...] = ("recon", "sq-error+knn", DEFAULT_KIND)
+    for kind in kinds:
         detector = shipped_detector(kind, normal.calibration)
         times = []
         for _ in range(repeats):

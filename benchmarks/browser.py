@@ -147,11 +147,12 @@ def first_loss_parts(browser: Browser, repeats: int) -> None:
         f"{'first loss point, s after Start':<34} {'start event':>11} {'first step':>10} {'drawn':>6}"
         f" {'page drawn, s after opening':>28}"
     )
-    drawn, page_drawn = [], []
+    drawn: list[float] = []
+    page_drawn: list[float] = []
     for _ in range(repeats):
         runs = Path(tempfile.mkdtemp(prefix="gen_core_bench_runs_"))
         with serve(runs) as (url, _):
-            page, clicked = browser.new_page(), []
+            page, clicked = browser.new_page(), list[float]()
             spare_ready(runs)
             drawn.append(first_loss_s(page, url, clicked, page_drawn))
             events = [json.loads(line) for line in next(runs.glob("*/events.jsonl")).open()]

@@ -21,7 +21,7 @@ import torch
 from _common import ratio_line
 
 from gen_core.analysis.report import sample_quality
-from gen_core.checkpoints import load_checkpoint
+from gen_core.checkpoints import load_model
 from gen_core.data import load_dataset
 from gen_core.device import seed_everything
 from gen_core.models import GAN, build_model
@@ -74,8 +74,7 @@ def main() -> None:
     settings = {**json.loads(args.options), **budget, "seed": args.seed}
     request = RunRequest.build(args.model, {"dataset": "mnist-5k", "quality": False, **settings})
     dataset = load_dataset("mnist-5k")
-    classifier = load_checkpoint(ROOT / "checkpoints" / "classifier").model
-    assert isinstance(classifier, Classifier)
+    classifier = load_model(ROOT / "checkpoints" / "classifier", Classifier)
 
     def fid(model: GAN) -> float:
         state = torch.random.get_rng_state()  # measuring must not move the run's noise

@@ -15,7 +15,7 @@ import torch
 from _common import p95, ratio_line
 
 from gen_core.analysis.latent import at_position, decode, seeded_latents
-from gen_core.checkpoints import load_checkpoint
+from gen_core.checkpoints import load_model
 from gen_core.images import png_bytes, to_pil
 from gen_core.models import GenerativeModel
 
@@ -44,7 +44,7 @@ def main() -> None:
     print(f"{'checkpoint':<10} {'p50 ms':>8} {'p95 ms':>8} {'target':>8} {'p95/target':>11}")
     worst = 0.0
     for name in ("dcgan", "fcgan", "vae", "conv-vae"):
-        model = load_checkpoint(ROOT / "checkpoints" / name).model
+        model = load_model(ROOT / "checkpoints" / name, GenerativeModel)
         points = seeded_latents(model, [0, 1])
         frame_ms(model, points, 0.5)  # warm-up
         times = [frame_ms(model, points, i / repeats) for i in range(repeats)]

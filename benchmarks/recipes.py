@@ -53,7 +53,7 @@ def main() -> None:
     print(f"torch {torch.__version__}; {args.model} on mnist-5k, {budget}, seed 0, {n} samples")
     measure = load_checkpoint(ROOT / "checkpoints" / "classifier")
     print(f"\n{'recipe':<28}{'classifier FID':>16}{'confident':>11}{'entropy':>9}{'wall s':>8}")
-    fids = {}
+    fids: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder:
         for name, options in recipes(args.model).items():
             if args.smoke and name not in (TODAY_NAME, TOGETHER):

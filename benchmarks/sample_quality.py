@@ -22,7 +22,7 @@ from gen_core.analysis.metrics import frechet_distance
 from gen_core.analysis.report import FITTED, checkpoint_report
 from gen_core.checkpoints import load_checkpoint
 from gen_core.data import load_dataset, subset
-from gen_core.models.classifier import predict
+from gen_core.models.classifier import Classifier, predict
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ("dcgan", "fcgan", "vae", "conv-vae")
@@ -48,6 +48,7 @@ def main() -> None:
     print(f"torch {torch.__version__}; {n} samples per model, k = {k}, seed 0")
     measure = load_checkpoint(ROOT / "checkpoints" / "classifier")
     classifier = measure.model
+    assert isinstance(classifier, Classifier)
     data = load_dataset("mnist-5k")
     _, real = predict(classifier, subset(data.train.images, n))
     _, test = predict(classifier, subset(data.test.images, n))

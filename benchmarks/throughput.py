@@ -39,10 +39,11 @@ from _reference import (
 from torchvision import transforms
 
 from gen_core.analysis.report import classifier_path, sample_quality
-from gen_core.checkpoints import load_checkpoint
+from gen_core.checkpoints import load_model
 from gen_core.data import Dataset, load_dataset, to_unit
 from gen_core.device import describe_device, resolve_device, seed_everything
-from gen_core.models import build_model
+from gen_core.models import GAN, build_model
+from gen_core.models.classifier import Classifier
 from gen_core.training import GANTrainConfig, Trainer, VAETrainConfig, make_trainer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,6 +150,7 @@ def dcgan(
     rates = {}
     seed_everything(0)
     ref_model = build_model("dcgan")
+    assert isinstance(ref_model, GAN)
     mnist28 = torchvision_mnist(data, root, True, gan_transform(28))
     steps = tutorial_gan_steps(
         ref_model.G, ref_model.D, 64, gan_loader(mnist28, 64, device), device=device
@@ -173,7 +175,7 @@ def dcgan(
 
     path = classifier_path(data.info.name, ROOT / "checkpoints")
     if path:
-        classifier = load_checkpoint(path).model
+        classifier = load_model(path, Classifier)
         quality = sample_quality(ours.model, classifier, data.test)
         print(
             f"   after {epochs} epochs ({wall:.1f} s): "

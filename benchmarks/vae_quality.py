@@ -32,7 +32,7 @@ from torchvision import transforms
 from gen_core.analysis.metrics import vae_likelihood
 from gen_core.data import Dataset, load_dataset
 from gen_core.device import seed_everything
-from gen_core.models import build_model
+from gen_core.models import VAE, build_model
 from gen_core.training import VAETrainConfig, make_trainer
 
 REFERENCE_MEASURED = 141.1  # the run of the PyTorch example on this split
@@ -58,6 +58,7 @@ def reference(data: Dataset, epochs: int) -> tuple[float, float]:
 
 def ours(data: Dataset, name: str, config: dict, batch: int, epochs: int) -> tuple[dict, float]:
     model = build_model(name, config)
+    assert isinstance(model, VAE)
     cfg = VAETrainConfig(
         epochs=epochs,
         batch_size=batch,

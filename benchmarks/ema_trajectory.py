@@ -4,9 +4,12 @@ The average does not change how G trains, so G and averages of it with several d
 measured at the same steps of one run, with no seed's noise between them; each average's
 batch-norm statistics are measured for its weights, as the trainer does for the one it keeps.
 Each point: the Model report's sample figures (n samples, the shipped digit classifier).
+With --train-size N the run sees N of mnist-5k's training digits, the same N for every seed:
+the small-data regime where D memorises.
 
-Run: .venv/bin/python benchmarks/ema_trajectory.py [--epochs 100] [--seed 0] [--points 4]
-     [--options '{"loss": "hinge", "r1": 1, "r1_every": 4, "conditional": true}'] [--smoke]
+Run: .venv/bin/python benchmarks/ema_trajectory.py [--epochs 100 | --steps S] [--seed 0]
+     [--points 4] [--train-size N] [--smoke]
+     [--options '{"loss": "hinge", "r1": 1, "r1_every": 4, "conditional": true}']
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from gen_core.training.presets import EMA_DECAY
 
 ROOT = Path(__file__).resolve().parent.parent
 DECAYS = (0.99, 0.995, 0.999)
+SUBSET_SEED = 123  # draws the --train-size digits, apart from the run's seed
 
 
 class Averages(GANTrainer):
@@ -62,18 +66,21 @@ class Averages(GANTrainer):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=("dcgan", "fcgan"), default="dcgan")
-    parser.add_argument("--epochs", type=int, default=100, help="passes over mnist-5k")
+    parser.add_argument("--epochs", type=int, default=100, help="passes over the digits")
+    parser.add_argument("--steps", type=int, default=0, help="a budget in steps, not epochs")
+    parser.add_argument("--train-size", type=int, default=0, help="N training digits; 0: all")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--points", type=int, default=4, help="measurements along the run")
     parser.add_argument("--options", default="{}", help="run settings by name, as JSON")
     parser.add_argument("-n", type=int, default=1000, help="samples per measurement")
     parser.add_argument("--smoke", action="store_true", help="20 steps, 2 points: proves it runs")
     args = parser.parse_args()
-    budget = {"steps": 20} if args.smoke else {"epochs": args.epochs}
+    budget = {"steps": 20 if args.smoke else args.steps, "epochs": args.epochs}
     points, n = (2, 100) if args.smoke else (args.points, args.n)
     settings = {**json.loads(args.options), **budget, "seed": args.seed}
     request = RunRequest.build(args.model, {"dataset": "mnist-5k", "quality": False, **settings})
     dataset = load_dataset("mnist-5k")
+    train = dataset.train.sample(args.train_size, SUBSET_SEED) if args.train_size else dataset.train
     classifier = load_model(ROOT / "checkpoints" / "classifier", Classifier)
 
     def fid(model: GAN) -> float:
@@ -87,13 +94,16 @@ def main() -> None:
     assert isinstance(model, GAN)
     trainer = Averages(
         model,
-        dataset.train.images,
+        train.images,
         request.train,
-        labels=dataset.train.labels,
+        labels=train.labels,
         points=points,
         measure=fid,
     )
-    print(f"torch {torch.__version__}; {args.model} on mnist-5k, {settings}, {n} samples")
+    print(
+        f"torch {torch.__version__}; {args.model} on {len(train)} mnist-5k digits, {settings}, "
+        f"{n} samples"
+    )
     print(f"{'step':>8}{'G':>12}" + "".join(f"{f'EMA {d}':>12}" for d in DECAYS))
     start = time.perf_counter()
     trainer.run()

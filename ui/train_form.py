@@ -108,10 +108,10 @@ def _gan_settings(model: str) -> dict[str, Any]:
         "DiffAugment",
         start["diffaugment"],
         key="t_diffaugment",
-        help="The same random shifts (up to 2 px) and cutouts (a 7-px square) on real and fake "
-        "images before D (Zhao et al. 2020): with few images, D cannot memorise them, and G does "
-        "not learn to draw them. It slows learning: a run of a few thousand steps does better "
-        "without it (BENCHMARKS.md).",
+        help="Random shifts of up to 2 px of real and fake images alike before D (Zhao et al. "
+        "2020): with few images, D cannot memorise them, and G is not taught to draw shifted "
+        "digits. It slows learning: runs of up to 250 epochs did better without it "
+        "(BENCHMARKS.md).",
     )
     values["ema"] = s3.select_slider(
         "Average of G's weights (EMA decay)",

@@ -63,7 +63,7 @@ class GANTrainConfig(TrainConfig):
     label_smoothing: float = 0.0  # one-sided: real targets become 1 - label_smoothing
     d_steps: int = 1  # D (critic) updates per G update; wgan-gp uses 5
     gp_weight: float = 10.0  # gradient-penalty weight (wgan-gp only)
-    diffaugment: bool = False  # DiffAugment: the same random shifts and cutout on real and fake
+    diffaugment: bool = False  # DiffAugment: random shifts of up to 2 px on real and fake for D
     r1: float = 0.0  # R1 penalty's gamma: gamma / 2 * E |grad D(x)|^2 on real images; 0: off
     r1_every: int = 1  # D steps between two R1 penalties, each weighted this many times
     ema: float = 0.0  # decay of an average of G's weights that samples and checkpoints use; 0: off

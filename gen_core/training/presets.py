@@ -58,7 +58,7 @@ def small_data(model: str) -> dict[str, dict[str, Any]]:
     return {
         "hinge loss": {"loss": "hinge"},  # D's margin loss (Lim & Ye 2017)
         "spectral norm in D": spectral_norm(model),  # 1-Lipschitz layers (Miyato 2018)
-        "DiffAugment": {"diffaugment": True},  # shifts and cutouts before D (Zhao 2020)
+        "DiffAugment": {"diffaugment": True},  # shifts of what D sees (Zhao 2020)
         "EMA of G": {"ema": EMA_DECAY},  # samples from an average of G's weights (Yazici 2019)
         "R1 penalty": {"r1": 1.0},  # D kept flat around the real images (Mescheder 2018)
     }

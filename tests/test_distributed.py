@@ -25,6 +25,8 @@ def torchrun(*args: str, processes: int = 2) -> subprocess.CompletedProcess:
 
 
 HALF_WIDTH = ["--ngf", "16", "--ndf", "16"]  # what is checked is the ranks, not what G learns
+# The shipped DCGAN's objective (hinge loss, R1, class labels), here with lazy R1 and an EMA
+SHIPPED_RECIPE = ["--loss", "hinge", "--r1", "1", "--conditional", "true"]
 
 
 @pytest.mark.parametrize(
@@ -35,6 +37,7 @@ HALF_WIDTH = ["--ngf", "16", "--ndf", "16"]  # what is checked is the ranks, not
         ("fcgan", []),
         ("dcgan", HALF_WIDTH),
         ("dcgan", [*HALF_WIDTH, "--loss", "wgan-gp", "--d-batch-norm", "false", "--d-steps", "2"]),
+        ("dcgan", [*HALF_WIDTH, *SHIPPED_RECIPE, "--r1-every", "2", "--ema", "0.99"]),
     ],
 )
 def test_two_processes_train_in_step_and_only_rank_0_writes(tmp_path, model, extra):

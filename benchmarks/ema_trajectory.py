@@ -25,7 +25,7 @@ from _common import ratio_line
 
 from gen_core.analysis.report import sample_quality
 from gen_core.checkpoints import load_model
-from gen_core.data import load_dataset
+from gen_core.data import load_dataset, training_split
 from gen_core.device import seed_everything
 from gen_core.models import GAN, build_model
 from gen_core.models.classifier import Classifier
@@ -36,7 +36,6 @@ from gen_core.training.presets import EMA_DECAY
 
 ROOT = Path(__file__).resolve().parent.parent
 DECAYS = (0.99, 0.995, 0.999)
-SUBSET_SEED = 123  # draws the --train-size digits, apart from the run's seed
 
 
 class Averages(GANTrainer):
@@ -77,10 +76,15 @@ def main() -> None:
     args = parser.parse_args()
     budget = {"steps": 20 if args.smoke else args.steps, "epochs": args.epochs}
     points, n = (2, 100) if args.smoke else (args.points, args.n)
-    settings = {**json.loads(args.options), **budget, "seed": args.seed}
+    settings = {
+        **json.loads(args.options),
+        **budget,
+        "seed": args.seed,
+        "train_size": args.train_size,
+    }
     request = RunRequest.build(args.model, {"dataset": "mnist-5k", "quality": False, **settings})
     dataset = load_dataset("mnist-5k")
-    train = dataset.train.sample(args.train_size, SUBSET_SEED) if args.train_size else dataset.train
+    train = training_split(dataset.train, request.train.classes, request.train.train_size)
     classifier = load_model(ROOT / "checkpoints" / "classifier", Classifier)
 
     def fid(model: GAN) -> float:

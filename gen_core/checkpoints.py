@@ -25,7 +25,7 @@ from safetensors.torch import load_file, save
 
 from gen_core import __version__
 from gen_core.configs import from_dict
-from gen_core.data import DatasetInfo, class_list
+from gen_core.data import DatasetInfo, Split, class_list, training_split
 from gen_core.files import atomic_write
 from gen_core.models import MODELS, Family, GenerativeModel, checked_build
 from gen_core.models.classifier import Classifier, ClassifierConfig
@@ -81,6 +81,10 @@ class CheckpointInfo:
     def classes(self) -> list[int]:
         """The labels it was trained on; [] for every class."""
         return class_list(str(self.train.get("classes") or ""))
+
+    def training_split(self, split: Split) -> Split:
+        """The images of ``split``, its data's training split, that this model was trained on."""
+        return training_split(split, self.classes, int(self.train.get("train_size") or 0))
 
     @property
     def latent_dim(self) -> int | None:

@@ -30,7 +30,15 @@ from gen_core.analysis.latent import (
 )
 from gen_core.analysis.quality import QualityProbe
 from gen_core.analysis.report import checkpoint_report, classifier_path
-from gen_core.data import DATASETS, Dataset, DatasetUnavailable, Split, load_dataset, only_classes
+from gen_core.data import (
+    DATASETS,
+    Dataset,
+    DatasetUnavailable,
+    Split,
+    load_dataset,
+    only_classes,
+    training_split,
+)
 from gen_core.device import resolve_device, seed_everything
 from gen_core.distributed import close, init_from_env, local_device
 from gen_core.images import save_grid
@@ -145,6 +153,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     remedy.add_argument(
         "--steps", type=whole(0, 10**7), default=0, help="stop each run here (0 = all epochs)"
+    )
+    remedy.add_argument(
+        "--train-size",
+        type=whole(0, 10**7),
+        default=0,
+        help="train on this many images, the same ones in every run (0 = all)",
     )
     remedy.add_argument(
         "--seed", type=whole(0, 2**63 - 1), default=0, help="the same seed for every run"
@@ -317,7 +331,7 @@ def _train(request: RunRequest, log: Any, out: Path) -> int:
         progress = _progress_bar() if sys.stderr.isatty() and group.is_main else None
         if progress:
             callbacks.append(progress)
-        train = only_classes(dataset.train, config.classes)
+        train = training_split(dataset.train, config.classes, config.train_size)
         trainer = make_trainer(
             model,
             train.images,
@@ -458,7 +472,7 @@ def fit_density_command(args: argparse.Namespace) -> int:
     if not isinstance(model, VAE):
         print(f"error: {info.path} holds a {info.model}: only a VAE has codes", file=sys.stderr)
         return 1
-    train_split = only_classes(load_dataset(info.dataset.name).train, info.classes)
+    train_split = info.training_split(load_dataset(info.dataset.name).train)
     used = fit_density(model, train_split.images, seed=int(info.train.get("seed", 0)))
     state = ckpt.load_training_state(info) if info.has_training_state else None
     stem = ckpt.save_copy(loaded, info.path, state)
@@ -541,6 +555,7 @@ def remedies_command(args: argparse.Namespace) -> int:
         "dataset": args.dataset,
         "epochs": args.epochs,
         "steps": args.steps,
+        "train_size": args.train_size,
         "seed": args.seed,
         "device": args.device,
     }

@@ -303,6 +303,16 @@ def class_list(classes: str) -> list[int]:
         ) from None
 
 
+SUBSET_SEED = 123  # draws a run's train_size images: the same ones whatever the run's seed
+
+
+def training_split(split: Split, classes: str | Sequence[int] = "", size: int = 0) -> Split:
+    """The images a run trains on: those of ``classes``, then ``size`` of them at random, the
+    same ones for every run, so that runs on a few images compare on one set; 0 keeps all."""
+    kept = only_classes(split, classes)
+    return kept.sample(size, SUBSET_SEED) if size else kept
+
+
 def only_classes(split: Split, classes: str | Sequence[int]) -> Split:
     """The images of the listed labels ("3", "1,7" or [1, 7]); none listed keeps every class."""
     labels = class_list(classes) if isinstance(classes, str) else list(classes)

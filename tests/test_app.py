@@ -400,7 +400,11 @@ def test_hinge_spectral_norm_diffaugment_ema_r1_and_conditioning_reach_the_run(t
     assert any("draws every class" in e.value for e in at.error)
     assert "start" not in [b.key for b in at.button]
     at.multiselect(key="t_classes").set_value([]).run()
-    settings, _ = started_run(at)  # started: the process gave the labelled images to its trainer
+    at.number_input(key="t_train_size").set_value(300)
+    settings, start = started_run(
+        at
+    )  # started: the process gave the labelled images to its trainer
+    assert settings["train_size"] == 300 and start.images == 300
     assert settings["loss"] == "hinge" and settings["d_spectral_norm"] is True
     assert settings["diffaugment"] is True and settings["label_smoothing"] == 0.0
     assert settings["ema"] == 0.999 and settings["r1"] == 10.0 and settings["conditional"] is True

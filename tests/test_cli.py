@@ -49,6 +49,17 @@ def test_train_one_epoch_end_to_end(tmp_path, model):
 
 
 @pytest.mark.slow
+def test_a_run_on_a_few_images_trains_and_fits_its_density_on_those_alone(tmp_path):
+    out = tmp_path / "run"
+    args = ["--dataset", "mnist-5k", "--classes", "3", "--train-size", "150", "--epochs", "2"]
+    cli("train", "--model", "vae", *args, "--batch-size", "50", "--out", str(out))
+    start = read_events(out / "events.jsonl")[0][0]
+    assert start["images"] == 150 and start["total_steps"] == 6  # 3 batches of 50 an epoch
+    refit = cli_here("fit-density", str(out / "checkpoint"))
+    assert "codes of 150 mnist-5k images" in refit.stdout
+
+
+@pytest.mark.slow
 def test_resume_stop_file_list_sample_and_export(tmp_path):
     out = tmp_path / "run"
     cli(

@@ -140,6 +140,19 @@ def test_training_on_chosen_classes_only(mnist5k):
         only_classes(mnist5k.train, "11")
 
 
+def test_a_small_training_set_is_the_same_images_in_every_run(mnist5k):
+    from gen_core.data import training_split
+
+    few = training_split(mnist5k.train, "", 200)
+    assert len(few) == 200 and torch.equal(
+        few.images, training_split(mnist5k.train, size=200).images
+    )
+    assert len(set(few.labels.tolist())) == 10  # drawn at random, not the first of a sorted split
+    threes = training_split(mnist5k.train, "3", 50)
+    assert len(threes) == 50 and set(threes.labels.tolist()) == {3}
+    assert len(training_split(mnist5k.train, "3")) == len(training_split(mnist5k.train, "3", 10**6))
+
+
 def test_the_raw_mnist_names_are_torchvisions_so_looking_needs_no_torchvision():
     from torchvision.datasets import MNIST
 

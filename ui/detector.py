@@ -27,7 +27,7 @@ from gen_core.analysis.anomaly import (
     upload_classifier_path,
 )
 from gen_core.checkpoints import CheckpointInfo, read_info
-from gen_core.data import DatasetUnavailable, load_dataset, only_classes, subset
+from gen_core.data import DatasetUnavailable, load_dataset, subset
 from gen_core.models import VAE
 from gen_core.models.classifier import Classifier
 from gen_core.preprocess import framing_for
@@ -82,7 +82,7 @@ def _detector(path: str, modified: float, kind: ScoreKind, dataset: str) -> Dete
     assert isinstance(model, VAE)
     training = None
     if kind == "sq-error+knn":  # compares with the checkpoint's own training images
-        training = only_classes(load_dataset(info.dataset.name).train, info.classes).images
+        training = info.training_split(load_dataset(info.dataset.name).train).images
     normal = _normal(dataset, tuple(info.classes)).calibration
     classifier = upload_classifier(dataset)
     return Detector.fit(model, kind, normal, training=training, classifier=classifier)

@@ -106,7 +106,8 @@ def _progress(feed: RunFeed, run: RunStatus) -> None:
         done = f" · {run.status} there" if run.status in ("stopped", "finished") else ""
         st.progress(min(run.step / total, 1.0), text=f"step {run.step:,} of {total:,}{done}")
     if start:
-        st.caption(f"{start.device} · {start.dataset.name} · {start.parameters:,} parameters")
+        seen = f" ({start.images:,} training images)" if start.images else ""
+        st.caption(f"{start.device} · {start.dataset.name}{seen} · {start.parameters:,} parameters")
     if last:
         a, b, c = st.columns(3)
         a.metric("images / s", f"{last['images_per_s']:,.0f}")

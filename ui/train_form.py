@@ -239,5 +239,16 @@ def _advanced(start: dict[str, Any], dataset: str) -> dict[str, Any]:
             help="A VAE that sees one digit learns what that digit looks like: the Anomaly page "
             "then scores the other digits as anomalies.",
         )
+        values["train_size"] = st.number_input(
+            "Train on this many images (0 = all)",
+            0,
+            10**6,
+            start["train_size"],
+            step=100,
+            key="t_train_size",
+            help="Small data: the run sees this many of the training images (of the classes "
+            "picked), drawn at random but the same ones in every run, so that runs compare on one "
+            "set: small data, the regime DiffAugment was made for.",
+        )
     values["classes"] = ",".join(map(str, sorted(only)))
     return values

@@ -125,6 +125,7 @@ class RunStart:
     parameters: int
     log_every: int  # 0 when the run is older than these fields
     sample_every: int
+    images: int = 0  # training images it sees; 0 when the run is older than this field
     notes: tuple[str, ...] = ()
 
     @property
@@ -148,6 +149,7 @@ class RunStart:
             parameters=int(event.get("parameters", 0)),
             log_every=int(event.get("log_every", 0)),
             sample_every=int(event.get("sample_every", 0)),
+            images=int(event.get("images", 0)),
             notes=tuple(map(str, event.get("notes") or ())),
         )
 

@@ -22,6 +22,7 @@ def _require(ok: bool, message: str) -> None:
 class TrainConfig:
     dataset: DatasetName = "auto"  # auto, mnist, mnist-5k, fashion-mnist
     classes: str = ""  # train on these labels only, e.g. "3" or "1,7" (one-vs-rest anomaly detectors); empty = all
+    train_size: int = 0  # this many of those images, the same ones in every run; 0 = all
     epochs: int = 5  # passes over the training split
     steps: int = 0  # total optimisation steps; 0 = as many as `epochs` take
     batch_size: int = 64  # images per batch (per process under torchrun)
@@ -45,6 +46,7 @@ class TrainConfig:
             value = getattr(self, name)
             _require(value == "auto" or value >= 1, f"{name} must be at least 1, or auto")
         _require(self.epochs >= 0 and self.steps >= 0, "epochs and steps cannot be negative")
+        _require(self.train_size >= 0, "train_size cannot be negative (0 trains on every image)")
         _require(self.epochs > 0 or self.steps > 0, "give epochs or steps above 0")
         class_list(self.classes)  # a classes setting that does not parse is refused here
         _require(

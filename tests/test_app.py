@@ -435,6 +435,7 @@ def test_the_remedy_runs_take_turns_and_overlay_under_their_names(train_page):
     at.button_group(key="t_model").set_value("fcgan").run()
     at.selectbox(key="t_dataset").set_value("mnist-5k")
     at.number_input(key="t_steps").set_value(15)
+    at.number_input(key="t_train_size").set_value(300)  # the comparison on small data
     at.button(key="remedies").click().run()
     assert not at.exception and at.session_state["train_tab"] == "Compare runs"
     picked = at.multiselect(key="compare_runs").value
@@ -443,6 +444,7 @@ def test_the_remedy_runs_take_turns_and_overlay_under_their_names(train_page):
     settings = {title: run.request.settings for title, run in runs.items()}
     assert settings["slower D"]["lr_d"] == 5e-5 and settings["baseline"]["lr_d"] == 2e-4
     assert settings["WGAN-GP"]["d_steps"] == 5 and settings["dropout in D"]["d_dropout"]
+    assert all(s["train_size"] == 300 for s in settings.values())  # one set of images for all
     assert any("Waiting their turn" in c.value for c in at.caption)  # one runs at a time
     # The first five in the queue train (WGAN-GP's critic among them); the other six are
     # stopped while they wait, as a person may do, and so never start (each run is a process

@@ -88,7 +88,7 @@ def test_a_command_that_fails_while_running_exits_1_with_a_message(tmp_path, arg
 
 
 OPTIONS = st.sampled_from(["--lr", "--beta", "--latent-dim", "--epochs", "--steps", "--batch-size",
-                           "--seed", "--augment-shift", "--classes", "--device", "--log-every",
+                           "--seed", "--augment-shift", "--classes", "--train-size", "--device", "--log-every",
                            "--checkpoint-minutes", "--hidden", "--dataset", "--compile"])  # fmt: skip
 VALUES = st.one_of(st.integers(-10**12, 10**12).map(str), st.floats(allow_nan=True).map(str),
                    st.text(max_size=12), st.sampled_from(["", "auto", "true", "1,7", "-0", "1e309"]))  # fmt: skip

@@ -74,7 +74,6 @@ class Trainer:
             images, config.batch_size, config.seed, self.device, dist.rank, dist.world_size, labels
         )
         self.dataset_info = dataset_info
-        self.train_images = len(images)  # every rank's, not one shard
         self.callbacks = list(callbacks)
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
         self.step = 0
@@ -282,7 +281,7 @@ class Trainer:
             "log_every": self.log_every,
             "sample_every": self.sample_every,
             "parameters": sum(p.numel() for p in self.model.parameters()),
-            "images": self.train_images,
+            "images": len(self.stream.images),  # every rank's: ranks shard by index
             "notes": self.notes,
         }
 

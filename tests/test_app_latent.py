@@ -16,7 +16,9 @@ from gen_core.analysis.latent import (
 )
 from gen_core.checkpoints import load_checkpoint, read_info
 from gen_core.data import load_dataset
+from gen_core.models import build_model
 from gen_core.models.classifier import predict
+from gen_core.training import VAETrainConfig, make_trainer
 
 from .helpers import ROOT, component_data, open_page, sprite_images
 
@@ -187,8 +189,6 @@ def test_interpolate_works_on_every_shipped_checkpoint(checkpoint):
 
 
 def test_both_pages_work_on_a_freshly_trained_checkpoint(mnist5k):
-    from gen_core.models import build_model
-    from gen_core.training import VAETrainConfig, make_trainer
     from ui.common import RUNS
 
     stem = RUNS / "20000101-000002-vae-fresh" / "checkpoint"
@@ -207,6 +207,30 @@ def test_both_pages_work_on_a_freshly_trained_checkpoint(mnist5k):
     at.button[0].click().run()
     assert any(m.value.startswith("**PCA projection") for m in at.markdown)
     assert len(component_data(at, "ls_map")["x"]) == 1000
+
+
+def test_a_pick_made_while_a_run_writes_a_checkpoint_is_kept(mnist5k):
+    """A training run adds and relabels options while the user picks: the pick still lands."""
+    import shutil
+
+    from ui.common import RUNS
+
+    stem = RUNS / "20000101-000003-vae-picked" / "checkpoint"
+    make_trainer(
+        build_model("vae"),
+        mnist5k.train.images,
+        VAETrainConfig(steps=10, device="cpu"),
+        checkpoint_path=stem,
+    ).run()
+    at = open_with(LATENT)
+    newer = RUNS / "20000101-000004-vae-newer"
+    shutil.copytree(stem.parent, newer)  # appears between the page's render and the pick
+    try:
+        at.sidebar.selectbox[0].set_value(str(stem)).run()
+    finally:
+        shutil.rmtree(newer)
+    assert at.sidebar.selectbox[0].value == str(stem) and not at.exception
+    assert any("step 10 ·" in c.value for c in at.sidebar.caption)
 
 
 def test_uploaded_endpoints_keep_their_names_when_one_file_is_refused(mnist5k):

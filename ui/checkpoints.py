@@ -31,6 +31,9 @@ SHIPPED_ORDER = (
     "fcgan",
 )  # the default pick first: best GAN, the 2-D VAE
 SELECTED = "checkpoint_path"  # session key that carries the choice from page to page
+# The select box's key is its identity: without one, a run writing a checkpoint (a new option,
+# a label's new step) makes it a new box, which drops a pick on its way to the server.
+BOX = "checkpoint_box"
 URL_SEEN = "checkpoint_in_url"  # the URL's choice last applied: a later pick is not undone by it
 
 
@@ -74,13 +77,15 @@ def picker(
     wanted = st.query_params.get("checkpoint")
     if wanted in names and wanted != st.session_state.get(URL_SEEN):  # a shared link, a reload
         st.session_state[SELECTED] = paths[names.index(wanted)]
+    elif st.session_state.get(BOX) in paths:  # the box's own value: a pick made just now
+        st.session_state[SELECTED] = st.session_state[BOX]
     current = st.session_state.get(SELECTED)
     preferred = [i for i, info in enumerate(infos) if info.path == SHIPPED / prefer]
-    index = paths.index(current) if current in paths else (preferred or [0])[0]
+    st.session_state[BOX] = current if current in paths else paths[(preferred or [0])[0]]
     choice = st.sidebar.selectbox(
         "Checkpoint",
         paths,
-        index=index,
+        key=BOX,
         format_func=lambda p: label(infos[paths.index(p)]),
         help=help,
     )

@@ -193,7 +193,7 @@ def _advanced(start: dict[str, Any], dataset: str) -> dict[str, Any]:
             4,
             start["augment_shift"],
             key="t_shift",
-            help="Data augmentation: rolls every batch a random 0 to N pixels each way. Helps small "
+            help="Data augmentation: shifts every batch a random 0 to N pixels each way. Helps small "
             "training sets; a GAN then learns shifted digits too.",
         )
         values["compile"] = a2.checkbox(

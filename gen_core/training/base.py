@@ -127,7 +127,7 @@ class Trainer:
 
     def batch(self) -> torch.Tensor:
         """The next training batch as float in [0, 1] (uint8 input is scaled, float taken as is),
-        rolled by up to ``augment_shift`` pixels each way."""
+        shifted by up to ``augment_shift`` pixels each way."""
         return self._shifted(to_unit(self.stream.next()))
 
     def labelled_batch(self) -> tuple[torch.Tensor, torch.Tensor]:

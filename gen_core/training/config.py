@@ -51,7 +51,7 @@ class TrainConfig:
         class_list(self.classes)  # a classes setting that does not parse is refused here
         _require(
             0 <= self.augment_shift <= 4,
-            "augment_shift is 0 to 4 pixels: a digit's margin in 28x28 is 4 pixels",
+            "augment_shift is 0 to 4 pixels: MNIST's 20x20 digits leave about 4 pixels each side",
         )
 
 

@@ -188,7 +188,11 @@ def fake_run(
     return run_id
 
 
-def trainer_for(name, images, tmp_path=None, model_config=None, labels=None, **overrides):
+def trainer_for(
+    name, images, folder=None, model_config=None, labels=None, dataset_info=None, **overrides
+):
+    """A seeded CPU trainer of ``name`` that collects its events; with ``folder`` it writes its
+    checkpoint there (a folder under runs/ is a run the pages can pick)."""
     seed_everything(overrides.get("seed", 0))
     model = build_model(name, model_config)
     config_cls = GANTrainConfig if model.family == "gan" else VAETrainConfig
@@ -199,8 +203,9 @@ def trainer_for(name, images, tmp_path=None, model_config=None, labels=None, **o
         images,
         config,
         callbacks=[events.append],
-        checkpoint_path=tmp_path / "checkpoint" if tmp_path else None,
+        checkpoint_path=folder / "checkpoint" if folder else None,
         labels=labels,
+        dataset_info=dataset_info,
     )
     return trainer, events
 

@@ -17,7 +17,7 @@ from gen_core.analysis.anomaly import (
 )
 from gen_core.preprocess import MNIST
 
-from .helpers import ROOT, open_page, png
+from .helpers import ROOT, open_page, png, trainer_for
 
 pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
@@ -148,20 +148,20 @@ def test_evaluate_against_fashion_mnist(at):
 
 def test_one_vs_rest_detector_trained_on_a_single_digit(mnist5k):
     from gen_core.data import only_classes
-    from gen_core.models import build_model
     from gen_core.runs import RunManager
-    from gen_core.training import VAETrainConfig, make_trainer
     from ui.common import RUNS
 
-    stem = RUNS / "20000101-000003-conv-vae-three" / "checkpoint"
-    config = VAETrainConfig(steps=150, batch_size=32, classes="3", device="cpu")
-    trainer = make_trainer(
-        build_model("conv-vae"),
+    folder = RUNS / "20000101-000003-conv-vae-three"
+    trainer, _ = trainer_for(
+        "conv-vae",
         only_classes(mnist5k.train, "3").images,
-        config,
-        checkpoint_path=stem,
+        folder,
+        steps=150,
+        batch_size=32,
+        classes="3",
     )
     trainer.run()
+    stem = folder / "checkpoint"
     reference = fit_reference(trainer.model, only_classes(mnist5k.train, "3").images)
     scores = score(trainer.model, mnist5k.test.images, "sq-error+knn", reference).scores.numpy()
     threes = (mnist5k.test.labels == 3).numpy()

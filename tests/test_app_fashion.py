@@ -8,10 +8,8 @@ import torch
 from PIL import Image
 
 from gen_core.data import DatasetInfo
-from gen_core.models import build_model
-from gen_core.training import VAETrainConfig, make_trainer
 
-from .helpers import component_data, fake_run, open_page, png
+from .helpers import component_data, fake_run, open_page, png, trainer_for
 
 pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
@@ -20,14 +18,10 @@ def test_a_fashion_mnist_vae_is_shown_clothes_and_evaluated_against_digits(fashi
     """A model's pages use its own kind of images; digits are then its far-off anomalies."""
     from ui.common import RUNS
 
-    stem = RUNS / "20000101-000004-vae-fashion" / "checkpoint"
-    make_trainer(
-        build_model("vae"),
-        fashion.train.images,
-        VAETrainConfig(steps=100, device="cpu"),
-        dataset_info=DatasetInfo.from_dict({"name": "fashion-mnist"}),
-        checkpoint_path=stem,
-    ).run()
+    folder = RUNS / "20000101-000004-vae-fashion"
+    info = DatasetInfo.from_dict({"name": "fashion-mnist"})
+    trainer_for("vae", fashion.train.images, folder, dataset_info=info, steps=100)[0].run()
+    stem = folder / "checkpoint"
 
     latent = open_page("pages/latent_space.py")
     latent.sidebar.selectbox[0].set_value(str(stem)).run()

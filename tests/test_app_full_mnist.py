@@ -5,10 +5,8 @@ import numpy as np
 import pytest
 
 from gen_core.data import DatasetInfo, mnist_on_disk
-from gen_core.models import build_model
-from gen_core.training import VAETrainConfig, make_trainer
 
-from .helpers import open_page, write_idx
+from .helpers import open_page, trainer_for, write_idx
 
 pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
@@ -27,14 +25,10 @@ def test_a_full_mnist_model_is_shown_its_own_test_digits_when_they_are_here(
 ):
     from ui.common import RUNS
 
-    stem = RUNS / "20000101-000005-vae-mnist" / "checkpoint"
-    make_trainer(
-        build_model("vae"),
-        mnist5k.train.images,
-        VAETrainConfig(steps=20, device="cpu"),
-        dataset_info=DatasetInfo.from_dict({"name": "mnist"}),
-        checkpoint_path=stem,
-    ).run()
+    folder = RUNS / "20000101-000005-vae-mnist"
+    info = DatasetInfo.from_dict({"name": "mnist"})
+    trainer_for("vae", mnist5k.train.images, folder, dataset_info=info, steps=20)[0].run()
+    stem = folder / "checkpoint"
 
     monkeypatch.setenv("GEN_CORE_DATA", str(tmp_path / "nothing"))
     assert not mnist_on_disk()

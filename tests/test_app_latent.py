@@ -16,11 +16,9 @@ from gen_core.analysis.latent import (
 )
 from gen_core.checkpoints import load_checkpoint, read_info
 from gen_core.data import load_dataset
-from gen_core.models import build_model
 from gen_core.models.classifier import predict
-from gen_core.training import VAETrainConfig, make_trainer
 
-from .helpers import ROOT, component_data, open_page, sprite_images
+from .helpers import ROOT, component_data, open_page, sprite_images, trainer_for
 
 pytestmark = pytest.mark.slow  # real processes, servers or browsers: the full suite only
 
@@ -191,14 +189,10 @@ def test_interpolate_works_on_every_shipped_checkpoint(checkpoint):
 def test_both_pages_work_on_a_freshly_trained_checkpoint(mnist5k):
     from ui.common import RUNS
 
-    stem = RUNS / "20000101-000002-vae-fresh" / "checkpoint"
-    trainer = make_trainer(
-        build_model("vae", {"latent_dim": 3}),
-        mnist5k.train.images,
-        VAETrainConfig(steps=30, device="cpu"),
-        checkpoint_path=stem,
-    )
+    folder = RUNS / "20000101-000002-vae-fresh"
+    trainer, _ = trainer_for("vae", mnist5k.train.images, folder, {"latent_dim": 3}, steps=30)
     assert trainer.run() == "finished"
+    stem = folder / "checkpoint"
     for page in (INTERPOLATE, LATENT):
         at = open_with(page)
         at.sidebar.selectbox[0].set_value(str(stem)).run()
@@ -215,13 +209,9 @@ def test_a_pick_made_while_a_run_writes_a_checkpoint_is_kept(mnist5k):
 
     from ui.common import RUNS
 
-    stem = RUNS / "20000101-000003-vae-picked" / "checkpoint"
-    make_trainer(
-        build_model("vae"),
-        mnist5k.train.images,
-        VAETrainConfig(steps=10, device="cpu"),
-        checkpoint_path=stem,
-    ).run()
+    folder = RUNS / "20000101-000003-vae-picked"
+    trainer_for("vae", mnist5k.train.images, folder, steps=10)[0].run()
+    stem = folder / "checkpoint"
     at = open_with(LATENT)
     newer = RUNS / "20000101-000004-vae-newer"
     shutil.copytree(stem.parent, newer)  # appears between the page's render and the pick
